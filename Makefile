@@ -1,0 +1,50 @@
+# Every step a pull request needs, one target each. `make test` is what CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+export MODELFLEET_CACHE ?= $(HOME)/.cache/modelfleet
+export PULUMI_SKIP_UPDATE_CHECK := true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
+
+.PHONY: venv lint typecheck check docker images engine test test-unit up bench clean
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: venv
+	$(BIN)/mypy components policies tests bench
+
+check: lint typecheck
+
+docker:
+	scripts/start-docker
+
+images: docker
+	scripts/build-images
+
+engine:
+	scripts/install-pulumi
+
+test-unit: venv
+	$(BIN)/pytest tests/unit tests/policy
+
+# All tiers: unit, policy, integration (real Docker), e2e (real engine).
+test: venv docker images engine
+	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/pytest tests
+
+up: venv docker images engine
+	scripts/up-local
+
+bench: venv docker images engine
+	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pulumi-state

@@ -1,0 +1,337 @@
+"""The stack config contract (DESIGN.md, "Stack config format"), as pydantic models.
+
+These models only describe shape and local validity (types, names, ranges, one
+field against its neighbours). Checks that span the whole stack — placements that
+name a missing model, residency rules — live in :mod:`modelfleet.stackfile` and
+:mod:`modelfleet.rules`, where each problem gets its full key path.
+"""
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from modelfleet import jurisdictions
+
+NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
+"""Names of models, locations and hosts: DNS labels of at most 40 characters."""
+
+Name = Annotated[str, Field(pattern=NAME_PATTERN, description="A DNS label, at most 40 chars.")]
+
+_IMAGE_REFERENCE = re.compile(
+    r"^(?:(?P<registry>[a-zA-Z0-9.-]+(?::[0-9]+)?)/)?"
+    r"(?P<path>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?"
+    r"(?:@(?P<digest>sha256:[a-f0-9]{64}))?$"
+)
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def image_digest(image: str) -> str | None:
+    """The ``sha256:`` digest an image reference is pinned to, or None for a tag."""
+    match = _IMAGE_REFERENCE.match(image)
+    return match.group("digest") if match else None
+
+
+def _check_image(image: str) -> str:
+    if not _IMAGE_REFERENCE.match(image):
+        raise ValueError(
+            "not an image reference: expected [registry/]path[:tag][@sha256:<64 hex>]"
+        )
+    return image
+
+
+def _check_path(path: str) -> str:
+    if not path.startswith("/"):
+        raise ValueError("must start with '/'")
+    return path
+
+
+def _check_env(env: dict[str, Any]) -> dict[str, Any]:
+    for key in env:
+        if not _ENV_NAME.match(key):
+            raise ValueError(f"{key!r} is not an environment variable name")
+    return env
+
+
+def _check_country(code: str) -> str:
+    if not jurisdictions.is_country(code):
+        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, US)")
+    return code
+
+
+def _check_residency(codes: list[str]) -> list[str]:
+    bad = [code for code in codes if not jurisdictions.is_residency_code(code)]
+    if bad:
+        raise ValueError(
+            f"unknown jurisdiction {', '.join(map(repr, bad))}: use ISO 3166-1 alpha-2 "
+            "country codes or the groups EU, EEA"
+        )
+    return codes
+
+
+Image = Annotated[str, AfterValidator(_check_image)]
+HttpPath = Annotated[str, AfterValidator(_check_path)]
+Country = Annotated[str, AfterValidator(_check_country)]
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret config value: plain text inside a Pulumi program, ciphertext on disk.
+
+    The engine decrypts ``{secure: ...}`` values before the program sees them; the
+    ``modelfleet`` command reads the stack file directly and only ever holds the
+    ciphertext. Either way the value never shows in a repr, a log or an error.
+    """
+
+    plaintext: str | None = None
+    ciphertext: str | None = None
+
+    def __repr__(self) -> str:
+        return "Secret(***)"
+
+    __str__ = __repr__
+
+
+def _to_secret(value: object) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(plaintext=value)
+    if isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):
+        return Secret(ciphertext=value["secure"])
+    raise ValueError("expected a string or an encrypted value {secure: ...}")
+
+
+SecretValue = Annotated[
+    Secret,
+    PlainValidator(_to_secret),
+    WithJsonSchema(
+        {
+            "description": "A Pulumi secret: set it with `pulumi config set --secret`.",
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "object",
+                    "properties": {"secure": {"type": "string"}},
+                    "required": ["secure"],
+                    "additionalProperties": False,
+                },
+            ],
+        }
+    ),
+]
+
+
+class Strict(BaseModel):
+    """Base for every config model: unknown keys are errors, models are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Classification(StrEnum):
+    """How sensitive the data a model sees is, least to most."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+
+SENSITIVE = frozenset({Classification.CONFIDENTIAL, Classification.RESTRICTED})
+"""Classifications that require a residency list and private endpoints."""
+
+
+class Resources(Strict):
+    """Compute one replica (or one edge container) gets."""
+
+    cpu: float = Field(1.0, gt=0, le=256, description="CPU cores per replica.")
+    memory_mb: int = Field(1024, ge=64, le=1_048_576, description="Memory per replica, MiB.")
+    gpus: int = Field(0, ge=0, le=16, description="GPUs per replica.")
+
+
+class Scaling(Strict):
+    """Replica bounds, used by autoscalers where the target has one."""
+
+    min: int = Field(1, ge=1, le=1000, description="Replicas always running.")
+    max: int = Field(1, ge=1, le=1000, description="Upper bound for autoscaling.")
+
+    @model_validator(mode="after")
+    def _max_not_below_min(self) -> "Scaling":
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class Data(Strict):
+    """What the model's data is, and where it may be processed."""
+
+    classification: Classification = Field(description="public, internal, confidential or restricted.")
+    residency: Annotated[list[str], AfterValidator(_check_residency)] = Field(
+        default_factory=list,
+        description="Countries (ISO 3166-1 alpha-2) or groups (EU, EEA) the data may be processed in.",
+    )
+
+    def allowed_countries(self) -> frozenset[str] | None:
+        """Countries the residency list allows; None when the model sets no residency."""
+        return jurisdictions.expand(self.residency) if self.residency else None
+
+
+class ModelSpec(Strict):
+    """What to serve: one model version, its container contract and its data."""
+
+    version: str = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    image: Image = Field(description="Serving image; pin it by digest outside dev.")
+    artifact: str | None = Field(None, description="Model artifact URI (s3://, https://, azureml://).")
+    port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
+    host_port: int | None = Field(None, ge=1, le=65535, description="Port published on edge hosts.")
+    health_path: HttpPath = Field("/ping", description="GET path that answers 200 once loaded.")
+    invoke_path: HttpPath = Field("/invocations", description="POST path for predictions.")
+    env: Annotated[dict[str, str], AfterValidator(_check_env)] = Field(default_factory=dict)
+    secret_env: Annotated[dict[str, SecretValue], AfterValidator(_check_env)] = Field(
+        default_factory=dict, description="Environment variables whose values are secrets."
+    )
+    resources: Resources = Field(default_factory=Resources)  # type: ignore[arg-type]
+    scaling: Scaling = Field(default_factory=Scaling)  # type: ignore[arg-type]
+    data: Data
+
+    @property
+    def published_port(self) -> int:
+        """Port published on edge hosts: ``host_port``, else the container port."""
+        return self.host_port if self.host_port is not None else self.port
+
+
+class AwsLocation(Strict):
+    """A SageMaker real-time endpoint in one AWS region."""
+
+    kind: Literal["aws"]
+    region: str = Field(description="AWS commercial region, e.g. eu-central-1.")
+    instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+    kms_key_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$")
+    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]] = Field(default_factory=list)
+    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]+$")]] = Field(
+        default_factory=list
+    )
+
+    @model_validator(mode="after")
+    def _known_region(self) -> "AwsLocation":
+        if self.region not in jurisdictions.AWS_REGIONS:
+            raise ValueError(f"unknown AWS region {self.region!r}")
+        return self
+
+    @property
+    def jurisdiction(self) -> str:
+        return jurisdictions.AWS_REGIONS[self.region]
+
+
+class AzureLocation(Strict):
+    """An Azure ML workspace in one Azure region."""
+
+    kind: Literal["azure"]
+    location: str = Field(description="Azure region, e.g. westeurope.")
+    resource_group: str = Field(min_length=1, max_length=90)
+    workspace: str = Field(min_length=3, max_length=33)
+    instance_type: str = Field("Standard_DS3_v2", pattern=r"^Standard_[A-Za-z0-9_]+$")
+
+    @model_validator(mode="after")
+    def _known_region(self) -> "AzureLocation":
+        if self.location not in jurisdictions.AZURE_REGIONS:
+            raise ValueError(f"unknown Azure region {self.location!r}")
+        return self
+
+    @property
+    def jurisdiction(self) -> str:
+        return jurisdictions.AZURE_REGIONS[self.location]
+
+
+class KubernetesLocation(Strict):
+    """A namespace on a Kubernetes cluster the team runs itself."""
+
+    kind: Literal["kubernetes"]
+    jurisdiction: Country = Field(description="Country the cluster is in (nothing to derive it from).")
+    kubeconfig: SecretValue | None = Field(None, description="Kubeconfig contents, a secret.")
+    context: str | None = Field(None, min_length=1, description="Context in the default kubeconfig.")
+    namespace: str = Field("default", pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+    create_namespace: bool = Field(False, description="Create the namespace instead of using it.")
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> "KubernetesLocation":
+        if (self.kubeconfig is None) == (self.context is None):
+            raise ValueError("set exactly one of kubeconfig or context")
+        return self
+
+
+class Tls(Strict):
+    """Mutual TLS material for a ``tcp://`` Docker host (PEM contents)."""
+
+    ca: str = Field(min_length=1, description="CA certificate that signed the daemon's cert.")
+    cert: str = Field(min_length=1, description="Client certificate.")
+    key: SecretValue = Field(description="Client private key, a secret.")
+
+
+class RegistryAuth(Strict):
+    """Credentials edge hosts use to pull the model image."""
+
+    username: str = Field(min_length=1)
+    password: SecretValue
+
+
+def _check_bind(address: str) -> str:
+    ipaddress.ip_address(address)
+    return address
+
+
+class EdgeHost(Strict):
+    """One Docker engine at an edge site."""
+
+    name: Name
+    docker_host: str = Field(description="unix://, ssh://user@host, or tcp://host:port with tls.")
+    wave: int = Field(1, ge=0, le=100, description="Rollout wave; wave N+1 waits for wave N.")
+    bind: Annotated[str, AfterValidator(_check_bind)] = Field(
+        "127.0.0.1", description="Address ports are published on."
+    )
+    port_offset: int = Field(0, ge=0, le=10_000, description="Added to host_port.")
+    tls: Tls | None = None
+
+    @model_validator(mode="after")
+    def _known_scheme(self) -> "EdgeHost":
+        scheme, sep, rest = self.docker_host.partition("://")
+        if not sep or scheme not in {"unix", "ssh", "tcp"} or not rest:
+            raise ValueError(
+                f"{self.docker_host!r}: expected unix:///path, ssh://user@host or tcp://host:port"
+            )
+        return self
+
+
+class EdgeLocation(Strict):
+    """A site of Docker hosts: plants, shops, clinics."""
+
+    kind: Literal["edge"]
+    jurisdiction: Country = Field(description="Country the site is in.")
+    hosts: list[EdgeHost] = Field(min_length=1)
+    registry_auth: RegistryAuth | None = None
+    health_timeout_s: float = Field(60.0, gt=0, le=3600, description="How long a new container may take to turn healthy.")
+
+
+AnyLocation = AwsLocation | AzureLocation | KubernetesLocation | EdgeLocation
+Location = Annotated[AnyLocation, Field(discriminator="kind")]
+LOCATION_KINDS = ("aws", "azure", "kubernetes", "edge")
+
+
+class StackConfig(Strict):
+    """The three maps of a stack: ``modelfleet:models``, ``:locations``, ``:placements``."""
+
+    models: dict[Name, ModelSpec] = Field(default_factory=dict)
+    locations: dict[Name, Location] = Field(default_factory=dict)
+    placements: dict[Name, list[Name]] = Field(default_factory=dict)

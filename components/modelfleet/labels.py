@@ -1,0 +1,29 @@
+"""The labels (tags) every modelfleet resource carries, in each target's spelling.
+
+Policies read these to find a resource's model and location, but never trust them
+alone where the real property (region, location) is visible.
+"""
+
+from modelfleet.args import ModelArgs
+
+MANAGED_BY = {"managed-by": "modelfleet"}
+
+
+def labels(model: ModelArgs, location: str, jurisdiction: str) -> dict[str, str]:
+    """Kubernetes labels and Docker/AWS tags: keys like ``modelfleet/model``."""
+    return {
+        "modelfleet/model": model["name"],
+        "modelfleet/version": model["version"],
+        "modelfleet/location": location,
+        "modelfleet/classification": model["data"]["classification"],
+        "modelfleet/jurisdiction": jurisdiction,
+        **MANAGED_BY,
+    }
+
+
+def azure_tags(model: ModelArgs, location: str, jurisdiction: str) -> dict[str, str]:
+    """Azure forbids ``/`` in tag names: the same labels with ``.`` instead."""
+    return {
+        key.replace("/", "."): value
+        for key, value in labels(model, location, jurisdiction).items()
+    }

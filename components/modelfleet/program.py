@@ -1,0 +1,30 @@
+"""The stack program: config in, one ModelEndpoint per placed model, exports out.
+
+Kept in the package (``__main__.py`` only calls it) so an Automation API inline
+program and the project's own ``pulumi up`` run exactly the same code.
+"""
+
+import pulumi
+
+from modelfleet.endpoint import ModelEndpoint
+from modelfleet.stack_args import endpoint_args
+from modelfleet.stackfile import NAMESPACE, SECTIONS, ConfigError, parse
+
+
+def run() -> dict[str, ModelEndpoint]:
+    """Validate the stack's ``modelfleet`` config, build the endpoints, export what people need."""
+    config = pulumi.Config(NAMESPACE)
+    sections = {key: value for key in SECTIONS if (value := config.get_object(key)) is not None}
+    try:
+        stack = parse(sections)
+    except ConfigError as exc:
+        raise pulumi.RunError(str(exc)) from None
+    endpoints = {
+        model: ModelEndpoint(model, args) for model, args in endpoint_args(stack).items()
+    }
+    pulumi.export("urls", {model: e.urls for model, e in endpoints.items()})
+    pulumi.export("endpoint_names", {model: e.endpoint_names for model, e in endpoints.items()})
+    pulumi.export("placements", pulumi.Output.all(*(e.placements for e in endpoints.values())).apply(
+        lambda tables: [row for table in tables for row in table]
+    ))
+    return endpoints

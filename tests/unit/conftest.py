@@ -1,0 +1,105 @@
+"""One recording ``Mocks`` for every unit test: what was registered, with what, where.
+
+The monitor subclass adds what ``MockResourceArgs`` leaves out — the URN (which
+carries ``Parent$Child``), the parent and the explicit dependencies — so tests can
+assert on the graph, not only on inputs.
+"""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import rpc
+from pulumi.runtime.mocks import MockMonitor
+
+
+def secret_value(value: Any) -> Any:
+    """The value inside a secret as the engine receives it; fails if it is not a secret."""
+    assert isinstance(value, dict), f"not a secret: {value!r}"
+    assert value.get(rpc._special_sig_key) == rpc._special_secret_sig, f"not a secret: {value!r}"
+    return value["value"]
+
+
+@dataclass
+class Registered:
+    """One resource as the engine would have seen it."""
+
+    type: str
+    name: str
+    inputs: dict[str, Any]
+    provider: str
+    urn: str
+    parent: str
+    dependencies: list[str]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Records every resource; fails loudly on any invoke it was not told about."""
+
+    def __init__(self, invokes: dict[str, dict[str, Any]] | None = None) -> None:
+        self.resources: list[Registered] = []
+        self.invokes = invokes or {}
+        self.pending: dict[str, Any] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(
+            Registered(
+                type=args.typ,
+                name=args.name,
+                inputs=dict(args.inputs),
+                provider=args.provider or "",
+                urn=self.pending.get("urn", ""),
+                parent=self.pending.get("parent", ""),
+                dependencies=list(self.pending.get("dependencies", [])),
+            )
+        )
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+        if args.token not in self.invokes:
+            raise AssertionError(f"unexpected invoke {args.token} with {dict(args.args)}")
+        return self.invokes[args.token], None
+
+    def run(self, program: Callable[[], Any]) -> Any:
+        """Run ``program`` to completion (every registration settled); return its resolved result."""
+        result: dict[str, Any] = {}
+
+        @pulumi.runtime.test
+        def settle() -> pulumi.Output[Any]:
+            return pulumi.Output.from_input(program()).apply(lambda v: result.setdefault("v", v))
+
+        settle()
+        return result.get("v")
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == typ]
+
+    def named(self, name: str) -> Registered:
+        matches = [r for r in self.resources if r.name == name]
+        assert len(matches) == 1, f"expected one resource named {name}, got {len(matches)}"
+        return matches[0]
+
+
+class RecordingMonitor(MockMonitor):
+    """Hands each registration's URN, parent and dependencies to the recorder."""
+
+    mocks: RecordingMocks
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.mocks.pending = {
+            "urn": self.make_urn(request.parent, request.type, request.name),
+            "parent": request.parent,
+            "dependencies": list(request.dependencies),
+        }
+        return super().RegisterResource(request)
+
+
+@pytest.fixture
+def mocks() -> Iterator[RecordingMocks]:
+    recorder = RecordingMocks()
+    pulumi.runtime.set_mocks(
+        recorder, project="modelfleet", stack="unit", preview=False, monitor=RecordingMonitor(recorder)
+    )
+    yield recorder
