@@ -155,6 +155,15 @@ class EdgeEndpointArgs(TypedDict):
     """The site and its hosts."""
 
 
+class ServerlessArgs(TypedDict):
+    """SageMaker Serverless Inference settings."""
+
+    memory_mb: pulumi.Input[int]
+    """Memory per invocation environment, MiB."""
+    max_concurrency: pulumi.Input[int]
+    """Concurrent invocations."""
+
+
 class AwsLocationArgs(TypedDict):
     """A SageMaker endpoint in one AWS region."""
 
@@ -170,6 +179,19 @@ class AwsLocationArgs(TypedDict):
     """Subnets for a VPC endpoint (with security_group_ids)."""
     security_group_ids: NotRequired[Sequence[pulumi.Input[str]]]
     """Security groups for a VPC endpoint."""
+    serverless: NotRequired[ServerlessArgs]
+    """Serverless Inference instead of instances (plain: no autoscaling then)."""
+
+
+class RolloutArgs(TypedDict):
+    """Safe rollout: the new version takes a share while the previous one serves."""
+
+    previous_version: NotRequired[str]
+    """Version still serving beside the new one (plain: it names a deployment)."""
+    canary_percent: pulumi.Input[int]
+    """Live traffic share of the new version."""
+    mirror_percent: pulumi.Input[int]
+    """Share of traffic copied to the new version, at most 50."""
 
 
 class AzureLocationArgs(TypedDict):
@@ -185,6 +207,12 @@ class AzureLocationArgs(TypedDict):
     """Azure ML workspace name."""
     instance_type: pulumi.Input[str]
     """VM size of the managed deployment."""
+    jurisdiction: str
+    """Country the deployment runs in (derived, or declared for an Arc compute)."""
+    rollout: NotRequired[RolloutArgs]
+    """Safe rollout settings."""
+    compute: NotRequired[str]
+    """Azure ML Kubernetes compute (Arc) to deploy on instead of managed instances."""
 
 
 class LocationArgs(TypedDict):

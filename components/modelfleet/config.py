@@ -212,6 +212,15 @@ class ModelSpec(Strict):
         return self.host_port if self.host_port is not None else self.port
 
 
+class Serverless(Strict):
+    """SageMaker Serverless Inference instead of instances (no autoscaling target)."""
+
+    memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = Field(
+        2048, description="Memory per invocation environment, MiB (SageMaker's allowed sizes)."
+    )
+    max_concurrency: int = Field(5, ge=1, le=200, description="Concurrent invocations.")
+
+
 class AwsLocation(Strict):
     """A SageMaker real-time endpoint in one AWS region."""
 
@@ -223,6 +232,7 @@ class AwsLocation(Strict):
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]+$")]] = Field(
         default_factory=list
     )
+    serverless: Serverless | None = Field(None, description="Serverless Inference instead of instances.")
 
     @model_validator(mode="after")
     def _known_region(self) -> "AwsLocation":
@@ -235,23 +245,51 @@ class AwsLocation(Strict):
         return jurisdictions.AWS_REGIONS[self.region]
 
 
+class Rollout(Strict):
+    """Safe rollout on Azure ML: the new version takes a share while the previous one serves."""
+
+    previous_version: str | None = Field(
+        None, description="Version still serving beside the new one; remove it to promote."
+    )
+    canary_percent: int = Field(10, ge=0, le=100, description="Live traffic share of the new version.")
+    mirror_percent: int = Field(
+        0, ge=0, le=50, description="Share of traffic copied to the new version (Azure allows 50)."
+    )
+
+
 class AzureLocation(Strict):
-    """An Azure ML workspace in one Azure region."""
+    """An Azure ML workspace in one Azure region, or its Arc-attached Kubernetes compute."""
 
     kind: Literal["azure"]
     location: str = Field(description="Azure region, e.g. westeurope.")
     resource_group: str = Field(min_length=1, max_length=90)
     workspace: str = Field(min_length=3, max_length=33)
     instance_type: str = Field("Standard_DS3_v2", pattern=r"^Standard_[A-Za-z0-9_]+$")
+    rollout: Rollout | None = None
+    compute: str | None = Field(
+        None, min_length=2, max_length=32, description="Azure ML Kubernetes compute (Arc) to deploy on."
+    )
+    declared_jurisdiction: Country | None = Field(
+        None,
+        alias="jurisdiction",
+        description="Country of the Arc cluster; required with compute, refused without.",
+    )
 
     @model_validator(mode="after")
     def _known_region(self) -> "AzureLocation":
         if self.location not in jurisdictions.AZURE_REGIONS:
             raise ValueError(f"unknown Azure region {self.location!r}")
+        if (self.compute is None) != (self.declared_jurisdiction is None):
+            raise ValueError(
+                "set jurisdiction exactly when compute is set: an Arc cluster's country "
+                "cannot be derived from the workspace region"
+            )
         return self
 
     @property
     def jurisdiction(self) -> str:
+        if self.declared_jurisdiction is not None:
+            return self.declared_jurisdiction
         return jurisdictions.AZURE_REGIONS[self.location]
 
 

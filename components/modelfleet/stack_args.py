@@ -91,6 +91,11 @@ def location_args(name: str, location: AnyLocation) -> LocationArgs:
         }
         if location.kms_key_arn is not None:
             aws["kms_key_arn"] = location.kms_key_arn
+        if location.serverless is not None:
+            aws["serverless"] = {
+                "memory_mb": location.serverless.memory_mb,
+                "max_concurrency": location.serverless.max_concurrency,
+            }
         args["aws"] = aws
     elif isinstance(location, AzureLocation):
         azure: AzureLocationArgs = {
@@ -99,7 +104,17 @@ def location_args(name: str, location: AnyLocation) -> LocationArgs:
             "resource_group": location.resource_group,
             "workspace": location.workspace,
             "instance_type": location.instance_type,
+            "jurisdiction": location.jurisdiction,
         }
+        if location.rollout is not None:
+            azure["rollout"] = {
+                "canary_percent": location.rollout.canary_percent,
+                "mirror_percent": location.rollout.mirror_percent,
+            }
+            if location.rollout.previous_version is not None:
+                azure["rollout"]["previous_version"] = location.rollout.previous_version
+        if location.compute is not None:
+            azure["compute"] = location.compute
         args["azure"] = azure
     elif isinstance(location, KubernetesLocation):
         kubernetes: KubernetesLocationArgs = {
