@@ -330,26 +330,26 @@ def _check_bind(address: str) -> str:
     return address
 
 
+def _check_docker_host(url: str) -> str:
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in {"unix", "ssh", "tcp"} or not rest:
+        raise ValueError(f"{url!r}: expected unix:///path, ssh://user@host or tcp://host:port")
+    return url
+
+
 class EdgeHost(Strict):
     """One Docker engine at an edge site."""
 
     name: Name
-    docker_host: str = Field(description="unix://, ssh://user@host, or tcp://host:port with tls.")
+    docker_host: Annotated[str, AfterValidator(_check_docker_host)] = Field(
+        description="unix://, ssh://user@host, or tcp://host:port with tls."
+    )
     wave: int = Field(1, ge=0, le=100, description="Rollout wave; wave N+1 waits for wave N.")
     bind: Annotated[str, AfterValidator(_check_bind)] = Field(
         "127.0.0.1", description="Address ports are published on."
     )
     port_offset: int = Field(0, ge=0, le=10_000, description="Added to host_port.")
     tls: Tls | None = None
-
-    @model_validator(mode="after")
-    def _known_scheme(self) -> "EdgeHost":
-        scheme, sep, rest = self.docker_host.partition("://")
-        if not sep or scheme not in {"unix", "ssh", "tcp"} or not rest:
-            raise ValueError(
-                f"{self.docker_host!r}: expected unix:///path, ssh://user@host or tcp://host:port"
-            )
-        return self
 
 
 class EdgeLocation(Strict):

@@ -5,6 +5,7 @@ the ``modelfleet`` command (config read from ``stacks/Pulumi.<stack>.yaml``), so
 stack that validates in a pull request validates in ``pulumi up``.
 """
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,14 @@ class ConfigError(Exception):
         super().__init__("invalid modelfleet config:\n" + "\n".join(f"  {i}" for i in self.issues))
 
 
+def _segment(key: object) -> str:
+    """A key as written in a path; quoted when it holds anything a path or a line cannot."""
+    text = str(key)
+    if text and text.isprintable() and not any(c in text for c in ".[] "):
+        return text
+    return json.dumps(text)
+
+
 def key_path(loc: Sequence[int | str]) -> str:
     """Render a pydantic error location as ``modelfleet:locations.x.hosts[1].docker_host``."""
     section, *rest = loc
@@ -47,7 +56,7 @@ def key_path(loc: Sequence[int | str]) -> str:
     for part in rest:
         if part == "[key]":
             continue  # pydantic's marker for "the key itself was invalid"
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        path += f"[{part}]" if isinstance(part, int) else f".{_segment(part)}"
     return path
 
 
@@ -149,7 +158,10 @@ def sections_from_stack_file(document: object) -> dict[str, Any]:
             continue  # other packages' config (aws:region, ...) is theirs to check
         if name not in SECTIONS:
             issues.append(
-                ConfigIssue(str(key), f"unknown key (expected one of: {', '.join(SECTIONS)})")
+                ConfigIssue(
+                    f"{NAMESPACE}:{_segment(name)}",
+                    f"unknown key (expected one of: {', '.join(SECTIONS)})",
+                )
             )
         else:
             sections[name] = value

@@ -1,0 +1,95 @@
+"""The ``modelfleet`` command as a pull request runs it: exit codes and output."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from modelfleet import cli
+from tests.unit.stack_examples import valid
+
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED_STACKS = ["dev", "staging", "prod-eu", "prod-us"]
+
+
+def write_stack(tmp_path: Path, config: dict, name: str = "t") -> Path:
+    path = tmp_path / f"Pulumi.{name}.yaml"
+    path.write_text(yaml.safe_dump({"config": {f"modelfleet:{k}": v for k, v in config.items()}}))
+    return path
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_shipped_stacks_validate_by_name(stack, monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert cli.main(["validate", "--stack", stack]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")
+
+
+def test_plan_prints_the_placement_table(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert cli.main(["plan", "--stack", "prod-eu"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["model", "location", "kind", "jurisdiction", "verdict"]
+    assert lines[1].split() == ["fraud-scorer", "aws-frankfurt", "aws", "DE", "allowed"]
+    assert len(lines) == 1 + 8
+
+
+def test_plan_exits_1_and_says_why_when_a_placement_is_refused(tmp_path, capsys):
+    config = valid()
+    config["locations"]["dallas"] = {"kind": "kubernetes", "jurisdiction": "US", "context": "dallas"}
+    config["placements"]["fraud-scorer"].append("dallas")
+    assert cli.main(["plan", "--stack", str(write_stack(tmp_path, config))]) == 1
+    refused = [line for line in capsys.readouterr().out.splitlines() if "REFUSED" in line]
+    assert refused == [
+        "fraud-scorer  dallas            kubernetes  US            "
+        "REFUSED: US is outside the model's residency (EU)"
+    ]
+
+
+def test_policy_config_tightens_the_rules(tmp_path, capsys):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(yaml.safe_dump({"allowed_jurisdictions": {"public": ["US"]}}))
+    code = cli.main(["plan", "--stack", str(write_stack(tmp_path, valid())), "--policy-config", str(policy), "--format", "markdown"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert out[0] == "| model | location | kind | jurisdiction | verdict |"
+    assert "| churn | munich-onprem | kubernetes | DE | REFUSED: policy allows public data only in US, not DE |" in out
+
+
+def test_invalid_config_exits_2_with_one_line_per_problem(tmp_path, capsys):
+    config = valid()
+    config["models"]["fraud-scorer"]["port"] = "http"
+    config["locations"]["plant-lyon"]["hosts"][1].pop("tls")
+    assert cli.main(["validate", "--stack", str(write_stack(tmp_path, config))]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "error: modelfleet:models.fraud-scorer.port: Input should be a valid integer, unable to parse string as an integer"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "cannot read"),
+        ("config: [unclosed", "YAML syntax error at line 1"),
+        ("- a list", "expected a mapping with a `config` key"),
+        ("config: 3", "config: expected a mapping"),
+    ],
+)
+def test_unreadable_files_exit_2_without_traceback(tmp_path, capsys, content, message):
+    path = tmp_path / "Pulumi.x.yaml"
+    if content is not None:
+        path.write_text(content)
+    assert cli.main(["validate", "--stack", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_schema_describes_the_stack_file(capsys):
+    assert cli.main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    sections = schema["properties"]["config"]["properties"]
+    assert set(sections) == {"modelfleet:models", "modelfleet:locations", "modelfleet:placements"}
+    assert "EdgeHost" in schema["$defs"]
+    assert schema["$defs"]["EdgeHost"]["additionalProperties"] is False

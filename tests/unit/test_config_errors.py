@@ -1,0 +1,115 @@
+"""Bad stack config: one clear error naming the exact key path, nothing reaches a provider."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from modelfleet.config import Classification
+from modelfleet.stackfile import ConfigError, parse, sections_from_stack_file
+from tests.unit.stack_examples import valid
+
+Mutation = Callable[[dict[str, Any]], None]
+FRAUD = "modelfleet:models.fraud-scorer"
+LYON = "modelfleet:locations.plant-lyon"
+
+
+def model(c: dict[str, Any]) -> dict[str, Any]:
+    return c["models"]["fraud-scorer"]
+
+
+def loc(c: dict[str, Any], name: str) -> dict[str, Any]:
+    return c["locations"][name]
+
+
+def rename_model(c: dict[str, Any], new: str) -> None:
+    c["models"][new] = c["models"].pop("fraud-scorer")
+    c["placements"].pop("fraud-scorer")
+
+
+BAD: list[tuple[str, Mutation, str, str]] = [
+    ("unknown model key", lambda c: model(c).update(colour="red"), f"{FRAUD}.colour", "unknown key"),
+    ("model name not a DNS label", lambda c: rename_model(c, "Fraud_Scorer"), "modelfleet:models.Fraud_Scorer", "is not a name"),
+    ("model name too long", lambda c: rename_model(c, "m" * 41), "modelfleet:models." + "m" * 41, "is not a name"),
+    ("image not a reference", lambda c: model(c).update(image="UPPER/Case:tag"), f"{FRAUD}.image", "not an image reference"),
+    ("digest too short", lambda c: model(c).update(image="repo/x@sha256:abc"), f"{FRAUD}.image", "not an image reference"),
+    ("port out of range", lambda c: model(c).update(port=70000), f"{FRAUD}.port", "less than or equal to 65535"),
+    ("health path relative", lambda c: model(c).update(health_path="ping"), f"{FRAUD}.health_path", "must start with '/'"),
+    ("env name invalid", lambda c: model(c)["env"].update({"1BAD": "x"}), f"{FRAUD}.env", "'1BAD' is not an environment variable name"),
+    ("cpu zero", lambda c: model(c)["resources"].update(cpu=0), f"{FRAUD}.resources.cpu", "greater than 0"),
+    ("unknown resources key", lambda c: model(c)["resources"].update(disk=10), f"{FRAUD}.resources.disk", "unknown key"),
+    ("scaling max below min", lambda c: model(c).update(scaling={"min": 3, "max": 2}), f"{FRAUD}.scaling", "max (2) is below min (3)"),
+    ("unknown classification", lambda c: model(c)["data"].update(classification="secret"), f"{FRAUD}.data.classification", "'public', 'internal', 'confidential' or 'restricted'"),
+    ("unknown residency code", lambda c: model(c)["data"].update(residency=["XX"]), f"{FRAUD}.data.residency", "unknown jurisdiction 'XX'"),
+    ("restricted without residency", lambda c: model(c)["data"].pop("residency"), f"{FRAUD}.data.residency", "required for restricted data"),
+    ("missing version", lambda c: model(c).pop("version"), f"{FRAUD}.version", "required key is missing"),
+    ("missing data", lambda c: model(c).pop("data"), f"{FRAUD}.data", "required key is missing"),
+    ("unknown location kind", lambda c: loc(c, "munich-onprem").update(kind="gcp"), "modelfleet:locations.munich-onprem", "unknown kind 'gcp'"),
+    ("location without kind", lambda c: loc(c, "munich-onprem").pop("kind"), "modelfleet:locations.munich-onprem", "missing `kind`"),
+    ("unknown aws region", lambda c: loc(c, "aws-frankfurt").update(region="eu-moon-1"), "modelfleet:locations.aws-frankfurt", "unknown AWS region 'eu-moon-1'"),
+    ("bad kms arn", lambda c: loc(c, "aws-frankfurt").update(kms_key_arn="alias/x"), "modelfleet:locations.aws-frankfurt.kms_key_arn", "should match pattern"),
+    ("bad subnet id", lambda c: loc(c, "aws-frankfurt").update(subnet_ids=["net-1"]), "modelfleet:locations.aws-frankfurt.subnet_ids[0]", "should match pattern"),
+    ("unknown azure region", lambda c: loc(c, "azure-westeurope").update(location="mars"), "modelfleet:locations.azure-westeurope", "unknown Azure region 'mars'"),
+    ("mirror above 50", lambda c: loc(c, "azure-westeurope")["rollout"].update(mirror_percent=60), "modelfleet:locations.azure-westeurope.rollout.mirror_percent", "less than or equal to 50"),
+    ("canary above 100", lambda c: loc(c, "azure-westeurope")["rollout"].update(canary_percent=120), "modelfleet:locations.azure-westeurope.rollout.canary_percent", "less than or equal to 100"),
+    ("arc compute without jurisdiction", lambda c: loc(c, "azure-westeurope").update(compute="arc-munich"), "modelfleet:locations.azure-westeurope", "set jurisdiction exactly when compute is set"),
+    ("jurisdiction not a code", lambda c: loc(c, "munich-onprem").update(jurisdiction="Germany"), "modelfleet:locations.munich-onprem.jurisdiction", "'Germany' is not an ISO 3166-1 alpha-2"),
+    ("kubeconfig and context", lambda c: loc(c, "munich-onprem").update(context="munich"), "modelfleet:locations.munich-onprem", "set exactly one of kubeconfig or context"),
+    ("kubeconfig wrong type", lambda c: loc(c, "munich-onprem").update(kubeconfig=["a"]), "modelfleet:locations.munich-onprem.kubeconfig", "expected a string or an encrypted value"),
+    ("plain tcp docker host", lambda c: loc(c, "plant-lyon")["hosts"][1].pop("tls"), f"{LYON}.hosts[1].docker_host", "plain tcp:// is refused"),
+    ("duplicate host names", lambda c: loc(c, "plant-lyon")["hosts"][1].update(name="gw-1"), f"{LYON}.hosts[1].name", "duplicate host name 'gw-1'"),
+    ("unknown docker scheme", lambda c: loc(c, "plant-lyon")["hosts"][0].update(docker_host="http://gw-1"), f"{LYON}.hosts[0].docker_host", "expected unix:///path"),
+    ("bind not an address", lambda c: loc(c, "plant-lyon")["hosts"][0].update(bind="localhost"), f"{LYON}.hosts[0].bind", "does not appear to be an IPv4 or IPv6 address"),
+    ("negative wave", lambda c: loc(c, "plant-lyon")["hosts"][0].update(wave=-1), f"{LYON}.hosts[0].wave", "greater than or equal to 0"),
+    ("no hosts", lambda c: loc(c, "plant-lyon").update(hosts=[]), f"{LYON}.hosts", "at least 1 item"),
+    ("tls on an ssh host", lambda c: loc(c, "plant-lyon")["hosts"][0].update(tls={"ca": "a", "cert": "b", "key": "c"}), f"{LYON}.hosts[0].tls", "tls only applies to tcp:// hosts"),
+    ("unknown tls key", lambda c: loc(c, "plant-lyon")["hosts"][1]["tls"].update(pass_phrase="x"), f"{LYON}.hosts[1].tls.pass_phrase", "unknown key"),
+    ("placement of a missing model", lambda c: c["placements"].update(ghost=["munich-onprem"]), "modelfleet:placements.ghost", "no model of that name"),
+    ("placement at a missing location", lambda c: c["placements"]["churn"].append("paris"), "modelfleet:placements.churn[1]", "no location named 'paris'"),
+    ("location listed twice", lambda c: c["placements"]["churn"].append("munich-onprem"), "modelfleet:placements.churn[1]", "'munich-onprem' is listed twice"),
+    ("placements not a list", lambda c: c["placements"].update(churn="munich-onprem"), "modelfleet:placements.churn", "valid list"),
+    ("models not a mapping", lambda c: c.update(models=["fraud-scorer"]), "modelfleet:models", "valid dictionary"),
+]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "reason"), [b[1:] for b in BAD], ids=[b[0] for b in BAD]
+)
+def test_bad_config_names_the_key_path(mutate: Mutation, path: str, reason: str) -> None:
+    # GIVEN a valid stack config with one thing wrong
+    config = valid()
+    mutate(config)
+    # WHEN it is parsed THEN the error names exactly that key path, and only once
+    with pytest.raises(ConfigError) as caught:
+        parse(config)
+    paths = [issue.path for issue in caught.value.issues]
+    assert path in paths, caught.value.issues
+    issue = caught.value.issues[paths.index(path)]
+    assert reason in issue.reason, issue
+
+
+def test_the_example_is_valid() -> None:
+    config = parse(valid())
+    assert config.models["fraud-scorer"].data.classification is Classification.RESTRICTED
+    assert config.models["fraud-scorer"].published_port == 9080
+    assert config.locations["azure-westeurope"].jurisdiction == "NL"
+
+
+def test_unknown_modelfleet_key_in_a_stack_file_is_an_error() -> None:
+    document = {"config": {"modelfleet:modles": {}, "aws:region": "eu-west-1"}}
+    with pytest.raises(ConfigError) as caught:
+        sections_from_stack_file(document)
+    assert [str(i) for i in caught.value.issues] == [
+        "modelfleet:modles: unknown key (expected one of: models, locations, placements)"
+    ]
+
+
+def test_secrets_never_show_in_errors_or_reprs() -> None:
+    config = valid()
+    loc(config, "munich-onprem")["kubeconfig"] = "PLAINTEXT-KUBECONFIG"
+    loc(config, "munich-onprem")["context"] = "also-set"
+    with pytest.raises(ConfigError) as caught:
+        parse(config)
+    assert "PLAINTEXT-KUBECONFIG" not in str(caught.value)
+    del loc(config, "munich-onprem")["context"]
+    assert "PLAINTEXT-KUBECONFIG" not in repr(parse(config))
