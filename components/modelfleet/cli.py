@@ -57,12 +57,20 @@ def render_table(verdicts: Sequence[Verdict], markdown: bool) -> str:
     """The placement table: model, location, kind, jurisdiction, verdict."""
     header = ("model", "location", "kind", "jurisdiction", "verdict")
     rows = [
-        (v.model, v.location, v.kind, v.jurisdiction, "allowed" if v.allowed else f"REFUSED: {v.reason}")
+        (
+            v.model,
+            v.location,
+            v.kind,
+            v.jurisdiction,
+            "allowed" if v.allowed else f"REFUSED: {v.reason}",
+        )
         for v in verdicts
     ]
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        lines += [
+            "| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows
+        ]
         return "\n".join(lines)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join(

@@ -46,9 +46,7 @@ def image_digest(image: str) -> str | None:
 
 def _check_image(image: str) -> str:
     if not _IMAGE_REFERENCE.match(image):
-        raise ValueError(
-            "not an image reference: expected [registry/]path[:tag][@sha256:<64 hex>]"
-        )
+        raise ValueError("not an image reference: expected [registry/]path[:tag][@sha256:<64 hex>]")
     return image
 
 
@@ -177,7 +175,9 @@ class Scaling(Strict):
 class Data(Strict):
     """What the model's data is, and where it may be processed."""
 
-    classification: Classification = Field(description="public, internal, confidential or restricted.")
+    classification: Classification = Field(
+        description="public, internal, confidential or restricted."
+    )
     residency: Annotated[list[str], AfterValidator(_check_residency)] = Field(
         default_factory=list,
         description="Countries (ISO 3166-1 alpha-2) or groups (EU, EEA) the data may be processed in.",
@@ -193,7 +193,9 @@ class ModelSpec(Strict):
 
     version: str = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     image: Image = Field(description="Serving image; pin it by digest outside dev.")
-    artifact: str | None = Field(None, description="Model artifact URI (s3://, https://, azureml://).")
+    artifact: str | None = Field(
+        None, description="Model artifact URI (s3://, https://, azureml://)."
+    )
     port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
     host_port: int | None = Field(None, ge=1, le=65535, description="Port published on edge hosts.")
     health_path: HttpPath = Field("/ping", description="GET path that answers 200 once loaded.")
@@ -202,8 +204,8 @@ class ModelSpec(Strict):
     secret_env: Annotated[dict[str, SecretValue], AfterValidator(_check_env)] = Field(
         default_factory=dict, description="Environment variables whose values are secrets."
     )
-    resources: Resources = Field(default_factory=Resources)  # type: ignore[arg-type]
-    scaling: Scaling = Field(default_factory=Scaling)  # type: ignore[arg-type]
+    resources: Resources = Field(default_factory=Resources)
+    scaling: Scaling = Field(default_factory=Scaling)
     data: Data
 
     @property
@@ -228,11 +230,15 @@ class AwsLocation(Strict):
     region: str = Field(description="AWS commercial region, e.g. eu-central-1.")
     instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
     kms_key_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$")
-    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]] = Field(default_factory=list)
+    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]] = Field(
+        default_factory=list
+    )
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]+$")]] = Field(
         default_factory=list
     )
-    serverless: Serverless | None = Field(None, description="Serverless Inference instead of instances.")
+    serverless: Serverless | None = Field(
+        None, description="Serverless Inference instead of instances."
+    )
 
     @model_validator(mode="after")
     def _known_region(self) -> "AwsLocation":
@@ -251,7 +257,9 @@ class Rollout(Strict):
     previous_version: str | None = Field(
         None, description="Version still serving beside the new one; remove it to promote."
     )
-    canary_percent: int = Field(10, ge=0, le=100, description="Live traffic share of the new version.")
+    canary_percent: int = Field(
+        10, ge=0, le=100, description="Live traffic share of the new version."
+    )
     mirror_percent: int = Field(
         0, ge=0, le=50, description="Share of traffic copied to the new version (Azure allows 50)."
     )
@@ -267,7 +275,10 @@ class AzureLocation(Strict):
     instance_type: str = Field("Standard_DS3_v2", pattern=r"^Standard_[A-Za-z0-9_]+$")
     rollout: Rollout | None = None
     compute: str | None = Field(
-        None, min_length=2, max_length=32, description="Azure ML Kubernetes compute (Arc) to deploy on."
+        None,
+        min_length=2,
+        max_length=32,
+        description="Azure ML Kubernetes compute (Arc) to deploy on.",
     )
     declared_jurisdiction: Country | None = Field(
         None,
@@ -297,9 +308,13 @@ class KubernetesLocation(Strict):
     """A namespace on a Kubernetes cluster the team runs itself."""
 
     kind: Literal["kubernetes"]
-    jurisdiction: Country = Field(description="Country the cluster is in (nothing to derive it from).")
+    jurisdiction: Country = Field(
+        description="Country the cluster is in (nothing to derive it from)."
+    )
     kubeconfig: SecretValue | None = Field(None, description="Kubeconfig contents, a secret.")
-    context: str | None = Field(None, min_length=1, description="Context in the default kubeconfig.")
+    context: str | None = Field(
+        None, min_length=1, description="Context in the default kubeconfig."
+    )
     namespace: str = Field("default", pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
     create_namespace: bool = Field(False, description="Create the namespace instead of using it.")
 
@@ -359,7 +374,9 @@ class EdgeLocation(Strict):
     jurisdiction: Country = Field(description="Country the site is in.")
     hosts: list[EdgeHost] = Field(min_length=1)
     registry_auth: RegistryAuth | None = None
-    health_timeout_s: float = Field(60.0, gt=0, le=3600, description="How long a new container may take to turn healthy.")
+    health_timeout_s: float = Field(
+        60.0, gt=0, le=3600, description="How long a new container may take to turn healthy."
+    )
 
 
 AnyLocation = AwsLocation | AzureLocation | KubernetesLocation | EdgeLocation

@@ -13,7 +13,7 @@ import pulumi_kubernetes as k8s
 from modelfleet.args import KubernetesEndpointArgs, ModelArgs
 from modelfleet.labels import labels
 
-TOKEN = "modelfleet:kubernetes:KubernetesEndpoint"
+RESOURCE_TYPE = "modelfleet:kubernetes:KubernetesEndpoint"
 RUN_AS_USER = 10001
 """A UID no base image maps to root; the serving image's own user may differ."""
 
@@ -59,7 +59,7 @@ class KubernetesEndpoint(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: KubernetesEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(TOKEN, name, {}, opts)
+        super().__init__(RESOURCE_TYPE, name, {}, opts)
         model, location = args["model"], args["location"]
         app = model["name"]
         common = labels(model, location["name"], location["jurisdiction"])
@@ -102,7 +102,10 @@ class KubernetesEndpoint(pulumi.ComponentResource):
                 {
                     "name": key,
                     "value_from": {
-                        "secret_key_ref": {"name": secret.metadata.apply(lambda m: m["name"]), "key": key}
+                        "secret_key_ref": {
+                            "name": secret.metadata.apply(lambda m: m["name"]),
+                            "key": key,
+                        }
                     },
                 }
                 for key in sorted(secret_env)
@@ -123,7 +126,7 @@ class KubernetesEndpoint(pulumi.ComponentResource):
                 "privileged": False,
                 "capabilities": {"drop": ["ALL"]},
             },
-            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],
+            "volume_mounts": [{"name": "tmp", "mount_path": "/tmp"}],  # noqa: S108 - a mount point, not a temp file
         }
         self.deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",

@@ -19,12 +19,13 @@ def run() -> dict[str, ModelEndpoint]:
         stack = parse(sections)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
-    endpoints = {
-        model: ModelEndpoint(model, args) for model, args in endpoint_args(stack).items()
-    }
+    endpoints = {model: ModelEndpoint(model, args) for model, args in endpoint_args(stack).items()}
     pulumi.export("urls", {model: e.urls for model, e in endpoints.items()})
     pulumi.export("endpoint_names", {model: e.endpoint_names for model, e in endpoints.items()})
-    pulumi.export("placements", pulumi.Output.all(*(e.placements for e in endpoints.values())).apply(
-        lambda tables: [row for table in tables for row in table]
-    ))
+    pulumi.export(
+        "placements",
+        pulumi.Output.all(*(e.placements for e in endpoints.values())).apply(
+            lambda tables: [row for table in tables for row in table]
+        ),
+    )
     return endpoints

@@ -80,7 +80,11 @@ def _edge_host_args(host: EdgeHost) -> EdgeHostArgs:
 
 def location_args(name: str, location: AnyLocation) -> LocationArgs:
     """Component args for one location, keyed by its kind."""
-    args: LocationArgs = {"name": name, "kind": location.kind, "jurisdiction": location.jurisdiction}
+    args: LocationArgs = {
+        "name": name,
+        "kind": location.kind,
+        "jurisdiction": location.jurisdiction,
+    }
     if isinstance(location, AwsLocation):
         aws: AwsLocationArgs = {
             "name": name,

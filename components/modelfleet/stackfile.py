@@ -182,7 +182,9 @@ def load_stack_file(path: Path) -> StackConfig:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ConfigError([ConfigIssue(str(path), f"YAML syntax error{where}: {problem}")]) from None
+        raise ConfigError(
+            [ConfigIssue(str(path), f"YAML syntax error{where}: {problem}")]
+        ) from None
     return parse(sections_from_stack_file(document))
 
 

@@ -5,7 +5,7 @@ carries ``Parent$Child``), the parent and the explicit dependencies — so tests
 assert on the graph, not only on inputs.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,9 +97,13 @@ class RecordingMonitor(MockMonitor):
 
 
 @pytest.fixture
-def mocks() -> Iterator[RecordingMocks]:
+def mocks() -> RecordingMocks:
     recorder = RecordingMocks()
     pulumi.runtime.set_mocks(
-        recorder, project="modelfleet", stack="unit", preview=False, monitor=RecordingMonitor(recorder)
+        recorder,
+        project="modelfleet",
+        stack="unit",
+        preview=False,
+        monitor=RecordingMonitor(recorder),
     )
-    yield recorder
+    return recorder

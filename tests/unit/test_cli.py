@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from modelfleet import cli
+
 from tests.unit.stack_examples import valid
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +37,11 @@ def test_plan_prints_the_placement_table(monkeypatch, capsys):
 
 def test_plan_exits_1_and_says_why_when_a_placement_is_refused(tmp_path, capsys):
     config = valid()
-    config["locations"]["dallas"] = {"kind": "kubernetes", "jurisdiction": "US", "context": "dallas"}
+    config["locations"]["dallas"] = {
+        "kind": "kubernetes",
+        "jurisdiction": "US",
+        "context": "dallas",
+    }
     config["placements"]["fraud-scorer"].append("dallas")
     assert cli.main(["plan", "--stack", str(write_stack(tmp_path, config))]) == 1
     refused = [line for line in capsys.readouterr().out.splitlines() if "REFUSED" in line]
@@ -50,11 +54,24 @@ def test_plan_exits_1_and_says_why_when_a_placement_is_refused(tmp_path, capsys)
 def test_policy_config_tightens_the_rules(tmp_path, capsys):
     policy = tmp_path / "policy.yaml"
     policy.write_text(yaml.safe_dump({"allowed_jurisdictions": {"public": ["US"]}}))
-    code = cli.main(["plan", "--stack", str(write_stack(tmp_path, valid())), "--policy-config", str(policy), "--format", "markdown"])
+    code = cli.main(
+        [
+            "plan",
+            "--stack",
+            str(write_stack(tmp_path, valid())),
+            "--policy-config",
+            str(policy),
+            "--format",
+            "markdown",
+        ]
+    )
     out = capsys.readouterr().out.splitlines()
     assert code == 1
     assert out[0] == "| model | location | kind | jurisdiction | verdict |"
-    assert "| churn | munich-onprem | kubernetes | DE | REFUSED: policy allows public data only in US, not DE |" in out
+    assert (
+        "| churn | munich-onprem | kubernetes | DE | REFUSED: policy allows public data only in US, not DE |"
+        in out
+    )
 
 
 def test_invalid_config_exits_2_with_one_line_per_problem(tmp_path, capsys):
@@ -83,7 +100,9 @@ def test_unreadable_files_exit_2_without_traceback(tmp_path, capsys, content, me
         path.write_text(content)
     assert cli.main(["validate", "--stack", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and message in err and "Traceback" not in err
+    assert err.startswith("error: ")
+    assert message in err
+    assert "Traceback" not in err
 
 
 def test_schema_describes_the_stack_file(capsys):

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from modelfleet import cli
 from modelfleet.config import StackConfig
 from modelfleet.stackfile import ConfigError, parse
+
 from tests.unit.stack_examples import valid
 
 scalars = st.one_of(
@@ -76,7 +76,9 @@ def test_only_config_errors_escape(config: dict[str, Any]) -> None:
         assert isinstance(result, StackConfig)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(config=mutated_configs())
 def test_the_command_never_prints_a_traceback(
     config: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -91,4 +93,5 @@ def test_the_command_never_prints_a_traceback(
         assert code in (0, 1, 2)
         assert "Traceback" not in out + err
         if code == 2:
-            assert err and all(line.startswith("error: ") for line in err.splitlines()), err
+            assert err, "exit 2 must say why"
+            assert all(line.startswith("error: ") for line in err.splitlines()), err

@@ -4,6 +4,7 @@ from modelfleet import jurisdictions
 from modelfleet.config import Classification
 from modelfleet.rules import PolicyConfig, plan, residency_refusals
 from modelfleet.stackfile import parse
+
 from tests.unit.stack_examples import valid
 
 RESTRICTED = Classification.RESTRICTED
@@ -21,7 +22,12 @@ def placed(location: dict, classification: str = "restricted", residency: list[s
 
 
 def aws(region: str) -> dict:
-    return {"kind": "aws", "region": region, "subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]}
+    return {
+        "kind": "aws",
+        "region": region,
+        "subnet_ids": ["subnet-1"],
+        "security_group_ids": ["sg-1"],
+    }
 
 
 def test_eu_only_restricted_model_refused_in_us_east_1():
@@ -53,14 +59,19 @@ def test_declared_edge_jurisdiction_decides():
 
 def test_restricted_data_refused_on_public_endpoints():
     no_vpc = {"kind": "aws", "region": "eu-west-3"}
-    assert placed(no_vpc).reason.startswith("restricted data on a public endpoint: the SageMaker endpoint has no VPC")
+    assert placed(no_vpc).reason.startswith(
+        "restricted data on a public endpoint: the SageMaker endpoint has no VPC"
+    )
     assert placed(no_vpc, classification="confidential").allowed
     public_host = {
         "kind": "edge",
         "jurisdiction": "FR",
         "hosts": [{"name": "gw", "docker_host": "unix:///s", "bind": "0.0.0.0"}],
     }
-    assert placed(public_host).reason == "restricted data on a public endpoint: hosts gw publish on a public address"
+    assert (
+        placed(public_host).reason
+        == "restricted data on a public endpoint: hosts gw publish on a public address"
+    )
 
 
 def test_policy_config_override_narrows_a_classification():
@@ -74,8 +85,9 @@ def test_policy_config_override_narrows_a_classification():
 
 def test_groups_have_their_members():
     assert len(jurisdictions.EU) == 27
-    assert jurisdictions.EEA - jurisdictions.EU == {"IS", "LI", "NO"}
-    assert "GB" not in jurisdictions.EU and "CH" not in jurisdictions.EEA
+    assert {"IS", "LI", "NO"} == jurisdictions.EEA - jurisdictions.EU
+    assert "GB" not in jurisdictions.EU
+    assert "CH" not in jurisdictions.EEA
 
 
 def test_every_aws_commercial_region_has_a_country():
