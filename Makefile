@@ -7,7 +7,7 @@ export MODELFLEET_CACHE ?= $(HOME)/.cache/modelfleet
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
-.PHONY: venv lint typecheck check docker images engine test test-unit up bench clean
+.PHONY: venv lint lint-workflows typecheck check docker images engine test test-unit up bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -22,7 +22,10 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy components policies tests bench
 
-check: lint typecheck
+lint-workflows:
+	"$$(scripts/install-actionlint | tail -1)" .github/workflows/*.yml
+
+check: lint typecheck lint-workflows
 
 docker:
 	scripts/start-docker
