@@ -60,10 +60,10 @@ class ModelArgs(TypedDict):
     """GET path answering 200 once the model is loaded."""
     invoke_path: pulumi.Input[str]
     """POST path for predictions."""
-    env: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
-    """Plain environment variables."""
-    secret_env: NotRequired[pulumi.Input[Mapping[str, pulumi.Input[str]]]]
-    """Environment variables whose values are secrets."""
+    env: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Plain environment variables (plain keys: each is a container setting)."""
+    secret_env: NotRequired[Mapping[str, pulumi.Input[str]]]
+    """Environment variables whose values are secrets (plain keys, secret values)."""
     resources: ResourcesArgs
     """Compute per replica."""
     scaling: ScalingArgs
@@ -183,6 +183,15 @@ class AwsLocationArgs(TypedDict):
     """Serverless Inference instead of instances (plain: no autoscaling then)."""
 
 
+class SageMakerEndpointArgs(TypedDict):
+    """Args of :class:`modelfleet.aws.SageMakerEndpoint`."""
+
+    model: ModelArgs
+    """The model to serve."""
+    location: AwsLocationArgs
+    """The region and its settings; the AWS provider comes from ``opts.provider``."""
+
+
 class RolloutArgs(TypedDict):
     """Safe rollout: the new version takes a share while the previous one serves."""
 
@@ -213,6 +222,15 @@ class AzureLocationArgs(TypedDict):
     """Safe rollout settings."""
     compute: NotRequired[str]
     """Azure ML Kubernetes compute (Arc) to deploy on instead of managed instances."""
+
+
+class AzureMLEndpointArgs(TypedDict):
+    """Args of :class:`modelfleet.azure.AzureMLEndpoint`."""
+
+    model: ModelArgs
+    """The model to serve."""
+    location: AzureLocationArgs
+    """The workspace and its settings; the Azure provider comes from ``opts.provider``."""
 
 
 class LocationArgs(TypedDict):

@@ -244,6 +244,10 @@ class AwsLocation(Strict):
     def _known_region(self) -> "AwsLocation":
         if self.region not in jurisdictions.AWS_REGIONS:
             raise ValueError(f"unknown AWS region {self.region!r}")
+        if bool(self.subnet_ids) != bool(self.security_group_ids):
+            raise ValueError("a VPC endpoint needs both subnet_ids and security_group_ids")
+        if self.serverless is not None and self.subnet_ids:
+            raise ValueError("SageMaker Serverless Inference cannot run in a VPC: drop serverless or subnet_ids")
         return self
 
     @property

@@ -12,7 +12,7 @@ import pulumi
 
 from modelfleet.args import LocationArgs, ModelArgs, ModelEndpointArgs
 
-TOKEN = "modelfleet:index:ModelEndpoint"
+RESOURCE_TYPE = "modelfleet:index:ModelEndpoint"
 
 
 class TargetEndpoint(Protocol):
@@ -22,7 +22,7 @@ class TargetEndpoint(Protocol):
     endpoint_name: pulumi.Output[str]
 
 
-class UnsupportedLocationKind(ValueError):
+class UnsupportedLocationKindError(ValueError):
     """A placement on a kind whose target this version of modelfleet cannot deploy."""
 
 
@@ -57,7 +57,45 @@ def _edge(
     return EdgeEndpoint(name, {"model": model, "location": location["edge"]}, opts)
 
 
-TARGETS: dict[str, Target] = {"kubernetes": _kubernetes, "edge": _edge}
+def _aws(
+    name: str, model: ModelArgs, location: LocationArgs, opts: pulumi.ResourceOptions
+) -> TargetEndpoint:
+    import pulumi_aws as aws
+
+    from modelfleet.aws import SageMakerEndpoint
+
+    # The region is set on this provider, not per resource: see SageMakerEndpoint.
+    provider = aws.Provider(f"{name}-provider", region=location["aws"]["region"], opts=opts)
+    return SageMakerEndpoint(
+        name,
+        {"model": model, "location": location["aws"]},
+        pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=provider)),
+    )
+
+
+def _azure(
+    name: str, model: ModelArgs, location: LocationArgs, opts: pulumi.ResourceOptions
+) -> TargetEndpoint:
+    import pulumi_azure_native as azure_native
+
+    from modelfleet.azure import AzureMLEndpoint
+
+    provider = azure_native.Provider(
+        f"{name}-provider", location=location["azure"]["location"], opts=opts
+    )
+    return AzureMLEndpoint(
+        name,
+        {"model": model, "location": location["azure"]},
+        pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=provider)),
+    )
+
+
+TARGETS: dict[str, Target] = {
+    "kubernetes": _kubernetes,
+    "edge": _edge,
+    "aws": _aws,
+    "azure": _azure,
+}
 """Location kind → how to build its provider and target component."""
 
 
@@ -79,13 +117,13 @@ class ModelEndpoint(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: ModelEndpointArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(TOKEN, name, {}, opts)
+        super().__init__(RESOURCE_TYPE, name, {}, opts)
         model = args["model"]
         targets: dict[str, TargetEndpoint] = {}
         for location in args["locations"]:
             build = TARGETS.get(location["kind"])
             if build is None:
-                raise UnsupportedLocationKind(
+                raise UnsupportedLocationKindError(
                     f"model {model['name']!r}: location {location['name']!r} has kind "
                     f"{location['kind']!r}, which this version of modelfleet cannot deploy "
                     f"(supported: {', '.join(sorted(TARGETS))})"
@@ -109,7 +147,11 @@ class ModelEndpoint(pulumi.ComponentResource):
             ]
         )
         self.register_outputs(
-            {"urls": self.urls, "endpoint_names": self.endpoint_names, "placements": self.placements}
+            {
+                "urls": self.urls,
+                "endpoint_names": self.endpoint_names,
+                "placements": self.placements,
+            }
         )
 
 

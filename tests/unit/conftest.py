@@ -5,6 +5,7 @@ carries ``Parent$Child``), the parent and the explicit dependencies — so tests
 assert on the graph, not only on inputs.
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -83,27 +84,38 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 class RecordingMonitor(MockMonitor):
-    """Hands each registration's URN, parent and dependencies to the recorder."""
+    """Hands each registration's URN, parent and dependencies to the recorder.
+
+    The SDK registers from executor threads; the lock keeps each hand-over (through
+    the one ``pending`` field) with its own resource.
+    """
 
     mocks: RecordingMocks
+    lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:
-        self.mocks.pending = {
-            "urn": self.make_urn(request.parent, request.type, request.name),
-            "parent": request.parent,
-            "dependencies": list(request.dependencies),
-        }
-        return super().RegisterResource(request)
+        with self.lock:
+            self.mocks.pending = {
+                "urn": self.make_urn(request.parent, request.type, request.name),
+                "parent": request.parent,
+                "dependencies": list(request.dependencies),
+            }
+            return super().RegisterResource(request)
 
 
-@pytest.fixture
-def mocks() -> RecordingMocks:
+def new_mocks(stack: str = "unit") -> RecordingMocks:
+    """A fresh recorder set as the program's mocks, as one `pulumi up` would see the engine."""
     recorder = RecordingMocks()
     pulumi.runtime.set_mocks(
         recorder,
         project="modelfleet",
-        stack="unit",
+        stack=stack,
         preview=False,
         monitor=RecordingMonitor(recorder),
     )
     return recorder
+
+
+@pytest.fixture
+def mocks() -> RecordingMocks:
+    return new_mocks()

@@ -313,3 +313,17 @@ def test_secrets_never_show_in_errors_or_reprs() -> None:
     assert "PLAINTEXT-KUBECONFIG" not in str(caught.value)
     del loc(config, "munich-onprem")["context"]
     assert "PLAINTEXT-KUBECONFIG" not in repr(parse(config))
+
+
+def test_aws_vpc_and_serverless_combinations_are_refused_with_the_location_path() -> None:
+    config = valid()
+    loc(config, "aws-frankfurt").pop("security_group_ids")
+    with pytest.raises(ConfigError) as caught:
+        parse(config)
+    assert [str(i) for i in caught.value.issues] == [
+        "modelfleet:locations.aws-frankfurt: a VPC endpoint needs both subnet_ids and security_group_ids"
+    ]
+    config = valid()
+    loc(config, "aws-frankfurt")["serverless"] = {"memory_mb": 2048}
+    with pytest.raises(ConfigError, match="cannot run in a VPC"):
+        parse(config)
