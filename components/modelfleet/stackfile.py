@@ -14,7 +14,17 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from modelfleet.config import LOCATION_KINDS, NAME_PATTERN, SENSITIVE, EdgeLocation, StackConfig
+from modelfleet.args import RolloutArgs
+from modelfleet.azure_rollout import AzureMLConfigError, rollout_plan
+from modelfleet.config import (
+    LOCATION_KINDS,
+    NAME_PATTERN,
+    SENSITIVE,
+    AzureLocation,
+    EdgeLocation,
+    ModelSpec,
+    StackConfig,
+)
 
 NAMESPACE = "modelfleet"
 SECTIONS = ("models", "locations", "placements")
@@ -119,6 +129,40 @@ def cross_checks(config: StackConfig) -> list[ConfigIssue]:
     for location_name, location in config.locations.items():
         if isinstance(location, EdgeLocation):
             issues.extend(_edge_issues(location_name, location))
+    for model_name, location_names in config.placements.items():
+        for location_name in location_names:
+            model, location = config.models.get(model_name), config.locations.get(location_name)
+            if model is not None and isinstance(location, AzureLocation):
+                issues.extend(_azure_issues(model_name, model, location_name, location))
+    return issues
+
+
+def _azure_issues(
+    model_name: str, model: ModelSpec, location_name: str, location: AzureLocation
+) -> list[ConfigIssue]:
+    """What the Azure target would refuse, found before any engine runs."""
+    issues: list[ConfigIssue] = []
+    if model.secret_env:
+        issues.append(
+            ConfigIssue(
+                f"{NAMESPACE}:models.{model_name}.secret_env",
+                f"placed at Azure ML location {location_name!r}, where deployment environment "
+                "variables are readable by anyone who can read the workspace",
+            )
+        )
+    if location.rollout is not None:
+        rollout: RolloutArgs = {
+            "canary_percent": location.rollout.canary_percent,
+            "mirror_percent": location.rollout.mirror_percent,
+        }
+        if location.rollout.previous_version is not None:
+            rollout["previous_version"] = location.rollout.previous_version
+        try:
+            rollout_plan(
+                location_name, model.version, rollout, kubernetes=location.compute is not None
+            )
+        except AzureMLConfigError as error:
+            issues.append(ConfigIssue(f"{NAMESPACE}:locations.{location_name}.rollout", str(error)))
     return issues
 
 

@@ -38,7 +38,7 @@ VALID: dict[str, Any] = {
             "location": "westeurope",
             "resource_group": "ml-prod",
             "workspace": "ml-prod-weu",
-            "rollout": {"previous_version": "1.3.0", "canary_percent": 10, "mirror_percent": 20},
+            "rollout": {"previous_version": "1.3.0", "canary_percent": 10},
         },
         "munich-onprem": {
             "kind": "kubernetes",

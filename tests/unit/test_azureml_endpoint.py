@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pytest
 from modelfleet import azure
-from modelfleet.azure import AzureMLConfigError, rollout_plan
+from modelfleet.azure_rollout import AzureMLConfigError, rollout_plan
 from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import ConfigError, parse
@@ -451,9 +451,11 @@ def test_workspace_id_is_cut_from_any_id_inside_it():
 
 
 def test_secret_env_is_refused_on_azure(mocks):
-    raw = stack()
-    raw["models"] = {"fraud-scorer": {**MODEL, "secret_env": {"API_TOKEN": "s3cr3t"}}}
+    # GIVEN args built without the stack config layer (which refuses this itself)
+    args = endpoint_args(parse(stack()))["fraud-scorer"]
+    args["model"]["secret_env"] = {"API_TOKEN": pulumi.Output.secret("s3cr3t")}
+    # WHEN the component is built THEN it refuses, naming the location
     with pytest.raises(
         AzureMLConfigError, match="secret_env cannot go to location 'azure-westeurope'"
     ):
-        deploy(mocks, raw)
+        mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)

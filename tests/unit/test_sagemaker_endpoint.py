@@ -531,7 +531,7 @@ def test_a_new_scaling_floor_gives_a_new_config_but_keeps_the_model():
     ("stack", "expected"),
     [
         ("prod-eu", {"fraud-scorer": ["aws-frankfurt"], "demand-forecast": ["aws-paris"]}),
-        ("prod-us", {"fraud-scorer": ["aws-virginia", "aws-oregon"]}),
+        ("prod-us", {"fraud-scorer": ["aws-virginia"], "shelf-vision": ["aws-oregon"]}),
     ],
 )
 def test_the_aws_placements_of_the_prod_stacks_build(mocks, stack, expected):
@@ -660,10 +660,16 @@ def test_a_canary_is_one_instance_once_the_fleet_has_two():
     ],
 )
 def test_locations_sagemaker_would_refuse_fail_before_anything_is_made(mocks, location, message):
-    raw = copy.deepcopy(PUBLIC_SERVERLESS)
-    raw["locations"]["aws-virginia"] = {"kind": "aws", "region": "us-east-1", **location}
+    # GIVEN args built without the stack config layer (which refuses these itself),
+    # as a project using the component directly would pass them
+    args = endpoint_args(parse(PUBLIC_SERVERLESS))["fraud-scorer"]
+    aws_location = args["locations"][0]["aws"]
+    aws_location.pop("serverless", None)
+    aws_location.update(location)  # type: ignore[typeddict-item]
+    # WHEN the component is built THEN it refuses before registering anything
     with pytest.raises(SageMakerConfigError, match=message):
-        deploy(mocks, raw)
+        mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
+    assert mocks.of_type("aws:sagemaker/endpoint:Endpoint") == []
 
 
 def test_a_container_off_the_sagemaker_contract_is_refused(mocks):
