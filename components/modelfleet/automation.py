@@ -1,0 +1,92 @@
+"""Run a modelfleet stack through Pulumi's Automation API, with the program in-process.
+
+The engine runs a Python program either through its Python language host or as an
+Automation API *inline* program. Where the language host is missing (the engine that
+``scripts/install-pulumi`` builds here has none), the inline path still gives ``up``,
+``preview``, ``refresh`` and ``destroy`` on the same project, stack files and program
+(:func:`modelfleet.program.run`) — which is what ``make up`` and the end-to-end tests
+use. With an official Pulumi install, ``pulumi up -s local`` does the same thing.
+
+Usage: ``python -m modelfleet.automation {up,preview,refresh,destroy,outputs} --stack NAME``
+"""
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pulumi import automation as auto
+
+from modelfleet.program import run
+
+PROJECT = "modelfleet"
+LOCAL_PASSPHRASE = "modelfleet-local"  # noqa: S105 - guards no real secret
+"""The `local` stack's passphrase: it guards no real secret, and its salt is committed."""
+
+
+def engine_env(state_dir: Path, passphrase: str) -> dict[str, str]:
+    """Environment for the engine: a file backend, no network, this venv's Python first.
+
+    Dynamic providers (the edge containers) are started by the engine as
+    ``python3 -m pulumi.dynamic``, so this interpreter's directory leads PATH.
+    """
+    return {
+        "PULUMI_BACKEND_URL": state_dir.resolve().as_uri(),
+        "PULUMI_CONFIG_PASSPHRASE": passphrase,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+
+
+def select_stack(
+    stack: str,
+    project_dir: Path,
+    state_dir: Path,
+    passphrase: str = LOCAL_PASSPHRASE,
+    extra_env: Mapping[str, str] | None = None,
+) -> auto.Stack:
+    """The stack ``stack`` of the project in ``project_dir``, created on first use."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(project_dir),
+        env_vars={**engine_env(state_dir, passphrase), **(extra_env or {})},
+    )
+    return auto.create_or_select_stack(
+        stack_name=stack, project_name=PROJECT, program=run, opts=options
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m modelfleet.automation", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("command", choices=("up", "preview", "refresh", "destroy", "outputs"))
+    parser.add_argument("--stack", default="local")
+    parser.add_argument("--project-dir", type=Path, default=Path.cwd())
+    parser.add_argument("--state-dir", type=Path, default=Path.cwd() / ".pulumi-state")
+    parser.add_argument("--policy-pack", action="append", default=[], help="policy pack directory")
+    args = parser.parse_args(argv)
+    passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE", LOCAL_PASSPHRASE)
+    stack = select_stack(args.stack, args.project_dir, args.state_dir, passphrase)
+    echo = {"on_output": print}
+    packs = [str(Path(p).resolve()) for p in args.policy_pack]
+    try:
+        if args.command == "up":
+            stack.up(policy_packs=packs, **echo)
+        elif args.command == "preview":
+            stack.preview(policy_packs=packs, diff=True, **echo)
+        elif args.command == "refresh":
+            stack.refresh(**echo)
+        elif args.command == "destroy":
+            stack.destroy(**echo)
+    except auto.CommandError:
+        return 1  # the engine already printed why
+    for key, value in stack.outputs().items():
+        print(f"{key}: {value.value!r}" if not value.secret else f"{key}: [secret]")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
