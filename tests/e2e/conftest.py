@@ -22,7 +22,8 @@ from tests.integration.image_fixtures import (  # noqa: F401 - fixtures, found b
 )
 
 REPO = Path(__file__).resolve().parents[2]
-MANAGED = "managed-by=modelfleet"
+THIS_STACK = ["managed-by=modelfleet", "modelfleet/location=this-machine"]
+"""Labels of the local stack's containers: other tiers may run containers of their own."""
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -50,6 +51,6 @@ def local_stack(tmp_path: Path, model_server_image: str) -> Iterator[auto.Stack]
             stack.destroy()
         finally:
             client = docker.from_env()
-            for container in client.containers.list(all=True, filters={"label": MANAGED}):
+            for container in client.containers.list(all=True, filters={"label": THIS_STACK}):
                 container.remove(force=True)
             client.close()
