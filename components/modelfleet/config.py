@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainValidator,
@@ -79,6 +80,17 @@ def _check_residency(codes: list[str]) -> list[str]:
     return codes
 
 
+def _scalar_as_text(value: object) -> object:
+    """YAML and ``pulumi config set --path`` turn ``1`` and ``true`` into numbers and booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return value
+
+
+Text = Annotated[str, BeforeValidator(_scalar_as_text)]
+"""A string that also accepts a bare number or boolean, as environment values are written."""
 Image = Annotated[str, AfterValidator(_check_image)]
 HttpPath = Annotated[str, AfterValidator(_check_path)]
 Country = Annotated[str, AfterValidator(_check_country)]
@@ -200,7 +212,7 @@ class ModelSpec(Strict):
     host_port: int | None = Field(None, ge=1, le=65535, description="Port published on edge hosts.")
     health_path: HttpPath = Field("/ping", description="GET path that answers 200 once loaded.")
     invoke_path: HttpPath = Field("/invocations", description="POST path for predictions.")
-    env: Annotated[dict[str, str], AfterValidator(_check_env)] = Field(default_factory=dict)
+    env: Annotated[dict[str, Text], AfterValidator(_check_env)] = Field(default_factory=dict)
     secret_env: Annotated[dict[str, SecretValue], AfterValidator(_check_env)] = Field(
         default_factory=dict, description="Environment variables whose values are secrets."
     )

@@ -72,7 +72,7 @@ class Timeline:
         for kind in ("resource_pre_event", "res_outputs_event", "res_op_failed_event"):
             payload = getattr(event, kind, None)
             if payload is not None and payload.metadata.type.endswith("EdgeContainer"):
-                host = payload.metadata.urn.rsplit("-", 1)[-1]
+                host = payload.metadata.urn.split("::")[-1].removeprefix(f"{MODEL}-this-machine-")
                 self.events.append((time.monotonic(), host, kind, str(payload.metadata.op)))
 
     def first(self, host: str, kind: str) -> float:

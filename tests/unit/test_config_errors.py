@@ -327,3 +327,14 @@ def test_aws_vpc_and_serverless_combinations_are_refused_with_the_location_path(
     loc(config, "aws-frankfurt")["serverless"] = {"memory_mb": 2048}
     with pytest.raises(ConfigError, match="cannot run in a VPC"):
         parse(config)
+
+
+def test_env_values_written_as_numbers_or_booleans_are_text() -> None:
+    # `pulumi config set --path ...env.WORKERS 4` stores a number, YAML `DEBUG: true` a boolean
+    config = valid()
+    model(config)["env"] = {"WORKERS": 4, "DEBUG": True, "RATIO": 0.5}
+    assert parse(config).models["fraud-scorer"].env == {
+        "WORKERS": "4",
+        "DEBUG": "true",
+        "RATIO": "0.5",
+    }
