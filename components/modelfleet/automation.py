@@ -70,17 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE", LOCAL_PASSPHRASE)
     stack = select_stack(args.stack, args.project_dir, args.state_dir, passphrase)
-    echo = {"on_output": print}
     packs = [str(Path(p).resolve()) for p in args.policy_pack]
     try:
         if args.command == "up":
-            stack.up(policy_packs=packs, **echo)
+            stack.up(policy_packs=packs, on_output=print)
         elif args.command == "preview":
-            stack.preview(policy_packs=packs, diff=True, **echo)
+            stack.preview(policy_packs=packs, diff=True, on_output=print)
         elif args.command == "refresh":
-            stack.refresh(**echo)
+            stack.refresh(on_output=print)
         elif args.command == "destroy":
-            stack.destroy(**echo)
+            stack.destroy(on_output=print)
     except auto.CommandError:
         return 1  # the engine already printed why
     for key, value in stack.outputs().items():

@@ -11,7 +11,7 @@ from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import NAMESPACE, SECTIONS, ConfigError, parse
 
 
-def run() -> dict[str, ModelEndpoint]:
+def run() -> None:
     """Validate the stack's ``modelfleet`` config, build the endpoints, export what people need."""
     config = pulumi.Config(NAMESPACE)
     sections = {key: value for key in SECTIONS if (value := config.get_object(key)) is not None}
@@ -28,4 +28,3 @@ def run() -> dict[str, ModelEndpoint]:
             lambda tables: [row for table in tables for row in table]
         ),
     )
-    return endpoints

@@ -131,9 +131,9 @@ def cross_checks(config: StackConfig) -> list[ConfigIssue]:
             issues.extend(_edge_issues(location_name, location))
     for model_name, location_names in config.placements.items():
         for location_name in location_names:
-            model, location = config.models.get(model_name), config.locations.get(location_name)
-            if model is not None and isinstance(location, AzureLocation):
-                issues.extend(_azure_issues(model_name, model, location_name, location))
+            spec, placed_at = config.models.get(model_name), config.locations.get(location_name)
+            if spec is not None and isinstance(placed_at, AzureLocation):
+                issues.extend(_azure_issues(model_name, spec, location_name, placed_at))
     return issues
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pytest
 from modelfleet import azure
+from modelfleet.args import RolloutArgs
 from modelfleet.azure_rollout import AzureMLConfigError, rollout_plan
 from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
@@ -328,7 +329,7 @@ def test_arc_compute_gets_a_kubernetes_deployment_on_that_compute(mocks):
 
 
 def test_arc_compute_refuses_mirroring():
-    rollout = {"previous_version": "1.3.0", "canary_percent": 0, "mirror_percent": 10}
+    rollout: RolloutArgs = {"previous_version": "1.3.0", "canary_percent": 0, "mirror_percent": 10}
     with pytest.raises(AzureMLConfigError, match="not supported on Kubernetes"):
         rollout_plan("arc", "1.4.0", rollout, kubernetes=True)
 
@@ -428,7 +429,7 @@ def test_previous_version_with_the_same_deployment_name_is_refused():
 
 
 def test_live_and_mirrored_traffic_to_one_deployment_is_refused():
-    rollout = {"previous_version": "1.3.0", "canary_percent": 10, "mirror_percent": 20}
+    rollout: RolloutArgs = {"previous_version": "1.3.0", "canary_percent": 10, "mirror_percent": 20}
     with pytest.raises(AzureMLConfigError, match="live or mirrored traffic, not both"):
         rollout_plan("weu", "1.4.0", rollout, kubernetes=False)
 

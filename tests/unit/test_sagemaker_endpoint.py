@@ -665,7 +665,7 @@ def test_locations_sagemaker_would_refuse_fail_before_anything_is_made(mocks, lo
     args = endpoint_args(parse(PUBLIC_SERVERLESS))["fraud-scorer"]
     aws_location = args["locations"][0]["aws"]
     aws_location.pop("serverless", None)
-    aws_location.update(location)  # type: ignore[typeddict-item]
+    aws_location.update(location)
     # WHEN the component is built THEN it refuses before registering anything
     with pytest.raises(SageMakerConfigError, match=message):
         mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
