@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
 
 from modelfleet.config import StackConfig
+from modelfleet.policy.pack import policy_config
 from modelfleet.rules import PolicyConfig, Verdict, plan
 from modelfleet.stackfile import ConfigError, ConfigIssue, find_stack_file, load_stack_file
 
@@ -34,23 +34,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def load_policy_config(path: Path | None) -> PolicyConfig:
-    """Read a policy config file; its problems are reported like stack config problems."""
+    """Read the policy pack's config file (the one ``pulumi preview`` is given).
+
+    Its problems are reported like stack config problems: one line each, no traceback.
+    """
     if path is None:
         return PolicyConfig()
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return PolicyConfig.model_validate(document)
     except OSError as exc:
         raise ConfigError([ConfigIssue(str(path), f"cannot read: {exc.strerror}")]) from None
     except yaml.YAMLError:
-        raise ConfigError([ConfigIssue(str(path), "YAML syntax error")]) from None
-    except ValidationError as exc:
-        raise ConfigError(
-            [
-                ConfigIssue(".".join(["policy-config", *map(str, e["loc"])]), e["msg"])
-                for e in exc.errors()
-            ]
-        ) from None
+        raise ConfigError([ConfigIssue(str(path), "YAML/JSON syntax error")]) from None
+    if not isinstance(document, dict):
+        raise ConfigError([ConfigIssue(str(path), "expected a mapping of policy names")])
+    try:
+        return policy_config(document)
+    except ValueError as exc:
+        reasons = str(exc).removeprefix("invalid policy config: ").split("; ")
+        raise ConfigError([ConfigIssue(str(path), reason) for reason in reasons]) from None
 
 
 def render_table(verdicts: Sequence[Verdict], markdown: bool) -> str:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from modelfleet import cli
 
+from modelfleet import cli
 from tests.unit.stack_examples import valid
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,7 +53,9 @@ def test_plan_exits_1_and_says_why_when_a_placement_is_refused(tmp_path, capsys)
 
 def test_policy_config_tightens_the_rules(tmp_path, capsys):
     policy = tmp_path / "policy.yaml"
-    policy.write_text(yaml.safe_dump({"allowed_jurisdictions": {"public": ["US"]}}))
+    policy.write_text(
+        yaml.safe_dump({"modelfleet-residency": {"allowed_jurisdictions": {"public": ["US"]}}})
+    )
     code = cli.main(
         [
             "plan",
@@ -112,3 +114,26 @@ def test_schema_describes_the_stack_file(capsys):
     assert set(sections) == {"modelfleet:models", "modelfleet:locations", "modelfleet:placements"}
     assert "EdgeHost" in schema["$defs"]
     assert schema["$defs"]["EdgeHost"]["additionalProperties"] is False
+
+
+def test_the_shipped_pack_configs_are_read_by_plan(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    for stack in ("prod-eu", "prod-us"):
+        assert (
+            cli.main(["plan", "--stack", stack, "--policy-config", "policies/config/prod.json"])
+            == 0
+        )
+    assert cli.main(["plan", "--stack", "dev", "--policy-config", "policies/config/dev.json"]) == 0
+
+
+def test_a_bad_policy_config_exits_2_naming_the_policy(tmp_path, capsys):
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"modelfleet-residncy": "mandatory"}')
+    assert (
+        cli.main(
+            ["plan", "--stack", str(write_stack(tmp_path, valid())), "--policy-config", str(policy)]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {policy}: modelfleet-residncy: no policy of that name")
