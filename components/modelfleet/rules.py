@@ -6,6 +6,7 @@ the two can never disagree.
 """
 
 import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -69,11 +70,11 @@ def residency_refusals(
     """Why data of this classification and residency may not be processed in ``jurisdiction``."""
     refusals = []
     if residency and jurisdiction not in jurisdictions.expand(residency):
-        refusals.append(
-            f"{jurisdiction} is outside the model's residency ({', '.join(residency)})"
-        )
+        refusals.append(f"{jurisdiction} is outside the model's residency ({', '.join(residency)})")
     allowed_by_policy = policy.allowed_jurisdictions.get(classification)
-    if allowed_by_policy is not None and jurisdiction not in jurisdictions.expand(allowed_by_policy):
+    if allowed_by_policy is not None and jurisdiction not in jurisdictions.expand(
+        allowed_by_policy
+    ):
         refusals.append(
             f"policy allows {classification.value} data only in "
             f"{', '.join(allowed_by_policy) or 'no jurisdiction'}, not {jurisdiction}"
@@ -94,14 +95,33 @@ def is_public_address(address: str) -> bool:
     return ip.is_unspecified or ip.is_global
 
 
-def public_because(location: AnyLocation) -> str | None:
-    """Why a location's endpoint is public, or None when it is private."""
-    if isinstance(location, AwsLocation) and not location.subnet_ids:
+def sagemaker_public_because(subnet_ids: Sequence[str]) -> str | None:
+    """Why a SageMaker endpoint with these subnets is public (none: outside any VPC)."""
+    if not subnet_ids:
         return "the SageMaker endpoint has no VPC (set subnet_ids and security_group_ids)"
+    return None
+
+
+def edge_public_because(binds: Sequence[tuple[str, str]]) -> str | None:
+    """Why an edge site is public, from its ``(host name, bind address)`` pairs.
+
+    Host names come sorted: config order and rollout (wave) order may differ.
+    """
+    public = sorted(host for host, address in binds if is_public_address(address))
+    if public:
+        return f"hosts {', '.join(public)} publish on a public address"
+    return None
+
+
+def public_because(location: AnyLocation) -> str | None:
+    """Why a location's endpoint is public, or None when it is private.
+
+    The policy pack calls the two helpers above with the real properties of resources.
+    """
+    if isinstance(location, AwsLocation):
+        return sagemaker_public_because(location.subnet_ids)
     if isinstance(location, EdgeLocation):
-        public = [h.name for h in location.hosts if is_public_address(h.bind)]
-        if public:
-            return f"hosts {', '.join(public)} publish on a public address"
+        return edge_public_because([(h.name, h.bind) for h in location.hosts])
     return None
 
 
@@ -114,7 +134,9 @@ def judge(
 ) -> Verdict:
     """The verdict for placing ``model`` at ``location`` under ``policy``."""
     data = model.data
-    refusals = residency_refusals(data.classification, data.residency, location.jurisdiction, policy)
+    refusals = residency_refusals(
+        data.classification, data.residency, location.jurisdiction, policy
+    )
     refusals += exposure_refusals(data.classification, public_because(location))
     return Verdict(model_name, location_name, location.kind, location.jurisdiction, tuple(refusals))
 
@@ -122,7 +144,13 @@ def judge(
 def plan(config: StackConfig, policy: PolicyConfig) -> list[Verdict]:
     """A verdict for every placement of a valid stack config, in config order."""
     return [
-        judge(model_name, config.models[model_name], location_name, config.locations[location_name], policy)
+        judge(
+            model_name,
+            config.models[model_name],
+            location_name,
+            config.locations[location_name],
+            policy,
+        )
         for model_name, location_names in config.placements.items()
         for location_name in location_names
     ]

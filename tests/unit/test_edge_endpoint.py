@@ -3,13 +3,13 @@
 from typing import Any, cast
 
 import pytest
+
 from modelfleet.args import EdgeHostArgs
 from modelfleet.edge.container import EdgeContainerProvider, Spec
 from modelfleet.edge.endpoint import waves
 from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import parse
-
 from tests.unit.conftest import RecordingMocks, secret_value
 
 CONTAINER = "pulumi-python:dynamic/edge:EdgeContainer"
@@ -248,3 +248,12 @@ def test_errors_quoting_engine_or_app_output_never_carry_a_secret():
     )
     text = f"token=s3cr3t-token password=hunter2 key={KEY}"
     assert spec.redact(text) == "token=*** password=*** key=***"
+
+
+def test_containers_declare_their_hardening_for_the_policy_pack(mocks):
+    # The provider enforces these; declaring them as inputs lets the pack see them.
+    deploy(mocks, lyon(host("gw-0", 0), host("gw-1", 1)))
+    for container in containers(mocks).values():
+        assert container.inputs["read_only"] is True, container.urn
+        assert container.inputs["privileged"] is False, container.urn
+        assert container.inputs["network_mode"] == "bridge", container.urn

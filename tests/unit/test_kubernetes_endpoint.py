@@ -1,14 +1,17 @@
 """KubernetesEndpoint through ModelEndpoint: two clusters, one provider each, hardened pods."""
 
+from typing import Any
+
 import pytest
 
-from modelfleet.endpoint import ModelEndpoint, UnsupportedLocationKind
+from modelfleet import endpoint
+from modelfleet.endpoint import ModelEndpoint, UnsupportedLocationKindError
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import parse
 from tests.unit.conftest import RecordingMocks, secret_value
 
 K8S = "kubernetes:"
-TWO_CLUSTERS = {
+TWO_CLUSTERS: dict[str, Any] = {
     "models": {
         "fraud-scorer": {
             "version": "1.4.0",
@@ -28,13 +31,18 @@ TWO_CLUSTERS = {
             "namespace": "models",
             "create_namespace": True,
         },
-        "vienna": {"kind": "kubernetes", "jurisdiction": "AT", "context": "vienna", "namespace": "ml"},
+        "vienna": {
+            "kind": "kubernetes",
+            "jurisdiction": "AT",
+            "context": "vienna",
+            "namespace": "ml",
+        },
     },
     "placements": {"fraud-scorer": ["munich", "vienna"]},
 }
 
 
-def deploy(mocks: RecordingMocks, raw: dict) -> dict:
+def deploy(mocks: RecordingMocks, raw: dict[str, Any]) -> Any:
     args = endpoint_args(parse(raw))["fraud-scorer"]
     return mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
 
@@ -46,7 +54,10 @@ def test_each_cluster_gets_the_full_resource_set_under_its_own_component(mocks):
     for cluster in ("munich", "vienna"):
         component = mocks.named(f"fraud-scorer-{cluster}")
         assert component.type == "modelfleet:kubernetes:KubernetesEndpoint"
-        assert "modelfleet:index:ModelEndpoint$modelfleet:kubernetes:KubernetesEndpoint" in component.urn
+        assert (
+            "modelfleet:index:ModelEndpoint$modelfleet:kubernetes:KubernetesEndpoint"
+            in component.urn
+        )
         children = {r.type for r in mocks.resources if r.parent == component.urn}
         expected = {
             f"{K8S}core/v1:ServiceAccount",
@@ -112,7 +123,10 @@ def test_secret_env_goes_through_a_secret_never_the_pod_spec(mocks):
     by_name = {e["name"]: e for e in env}
     assert by_name["LOG_LEVEL"]["value"] == "info"
     assert by_name["MODEL_VERSION"]["value"] == "1.4.0"
-    assert by_name["API_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "fraud-scorer-env", "key": "API_TOKEN"}
+    assert by_name["API_TOKEN"]["valueFrom"]["secretKeyRef"] == {
+        "name": "fraud-scorer-env",
+        "key": "API_TOKEN",
+    }
     assert "s3cr3t-token" not in repr(env)
     secret = mocks.named("fraud-scorer-munich-env").inputs
     assert secret_value(secret["stringData"]) == {"API_TOKEN": "s3cr3t-token"}
@@ -131,6 +145,7 @@ def test_hpa_bounds_and_labels_come_from_the_model(mocks):
                 "modelfleet/location": "vienna",
                 "modelfleet/classification": "confidential",
                 "modelfleet/jurisdiction": "AT",
+                "modelfleet/residency": "EU",
                 "managed-by": "modelfleet",
             }, resource.urn
             assert resource.inputs["metadata"]["namespace"] == "ml", resource.urn
@@ -138,13 +153,17 @@ def test_hpa_bounds_and_labels_come_from_the_model(mocks):
 
 def test_no_disruption_budget_below_two_replicas(mocks):
     raw = {**TWO_CLUSTERS}
-    raw["models"] = {"fraud-scorer": {**TWO_CLUSTERS["models"]["fraud-scorer"], "scaling": {"min": 1, "max": 3}}}
+    raw["models"] = {
+        "fraud-scorer": {**TWO_CLUSTERS["models"]["fraud-scorer"], "scaling": {"min": 1, "max": 3}}
+    }
     deploy(mocks, raw)
     assert mocks.of_type(f"{K8S}policy/v1:PodDisruptionBudget") == []
     assert len(mocks.of_type(f"{K8S}autoscaling/v2:HorizontalPodAutoscaler")) == 2
 
 
 def test_a_kind_without_a_target_fails_naming_location_and_kind(mocks, monkeypatch):
-    monkeypatch.delitem(__import__("modelfleet.endpoint").endpoint.TARGETS, "kubernetes")
-    with pytest.raises(UnsupportedLocationKind, match=r"location 'munich' has kind 'kubernetes'"):
+    monkeypatch.delitem(endpoint.TARGETS, "kubernetes")
+    with pytest.raises(
+        UnsupportedLocationKindError, match=r"location 'munich' has kind 'kubernetes'"
+    ):
         deploy(mocks, TWO_CLUSTERS)

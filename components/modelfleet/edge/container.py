@@ -59,6 +59,9 @@ CONTAINER_KEYS = (
     "health_path",
     "labels",
     "location",
+    "read_only",
+    "privileged",
+    "network_mode",
 )
 """Baked into the container: changing one starts a new container beside the old."""
 STATE_KEYS = ("tls", "registry_auth", "health_timeout_s", "invoke_path")
@@ -123,6 +126,12 @@ class EdgeContainerArgs(TypedDict):
     """How long a new container may take to turn healthy."""
     labels: Mapping[str, str]
     """Container labels (modelfleet labels plus modelfleet/host)."""
+    read_only: bool
+    """Read-only root filesystem. An input, not a constant, so the policy pack can see it."""
+    privileged: bool
+    """Privileged mode; the pack refuses true."""
+    network_mode: str
+    """Docker network mode; only ``bridge``, the networks the port hand-over moves between."""
 
 
 SECRET_KEYS = ("tls", "registry_auth", "secret_env")
@@ -189,9 +198,18 @@ class Spec:
     health_path: str
     health_timeout_s: float
     labels: Mapping[str, str]
+    read_only: bool
+    privileged: bool
+    network_mode: str
 
     @classmethod
     def of(cls, props: Mapping[str, Any]) -> "Spec":
+        network_mode = str(props.get("network_mode", "bridge"))
+        if network_mode != "bridge":
+            raise EdgeContainerError(
+                f"network_mode {network_mode!r} is not supported: an update hands the "
+                "published port over between bridge networks"
+            )
         return cls(
             target=EdgeTarget(props["host"], props["location"], props["docker_host"]),
             tls=props.get("tls") or None,
@@ -210,6 +228,9 @@ class Spec:
             health_path=props["health_path"],
             health_timeout_s=float(props["health_timeout_s"]),
             labels=dict(props["labels"]),
+            read_only=bool(props.get("read_only", True)),
+            privileged=bool(props.get("privileged", False)),
+            network_mode=network_mode,
         )
 
     @property
@@ -487,7 +508,8 @@ def _create(
         mem_limit=f"{spec.memory_mb}m",
         # tini as PID 1 passes SIGTERM on, so a stop takes milliseconds, not the grace period.
         init=True,
-        read_only=True,
+        read_only=spec.read_only,
+        privileged=spec.privileged,
         tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},  # noqa: S108 - inside the container
         security_opt=["no-new-privileges:true"],
         cap_drop=["ALL"],

@@ -56,6 +56,9 @@ def container_args(
             **labels(model, location["name"], location["jurisdiction"]),
             "modelfleet/host": host["name"],
         },
+        "read_only": True,
+        "privileged": False,
+        "network_mode": "bridge",
     }
     if "tls" in host:
         args["tls"] = host["tls"]
