@@ -259,7 +259,9 @@ class AwsLocation(Strict):
         if bool(self.subnet_ids) != bool(self.security_group_ids):
             raise ValueError("a VPC endpoint needs both subnet_ids and security_group_ids")
         if self.serverless is not None and self.subnet_ids:
-            raise ValueError("SageMaker Serverless Inference cannot run in a VPC: drop serverless or subnet_ids")
+            raise ValueError(
+                "SageMaker Serverless Inference cannot run in a VPC: drop serverless or subnet_ids"
+            )
         return self
 
     @property

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import docker
 import pytest
-from modelfleet.automation import select_stack
 from pulumi import automation as auto
 
+from modelfleet.automation import select_stack
 from tests.integration.image_fixtures import (  # noqa: F401 - fixtures, found by name
     model_server_image,
     model_server_onnx,

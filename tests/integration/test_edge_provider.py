@@ -17,10 +17,10 @@ from typing import Any
 import docker
 import pytest
 from docker.models.networks import Network
+
 from modelfleet.edge import container as container_module
 from modelfleet.edge.connect import EdgeHostError
 from modelfleet.edge.container import EdgeContainerError, EdgeContainerProvider
-
 from tests.integration.edge_fixtures import SECRET, edge_props, free_port, get, silent_listener
 
 POLL_S = 0.2

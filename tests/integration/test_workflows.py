@@ -35,7 +35,11 @@ def test_a_broken_workflow_fails(actionlint: str, tmp_path: Path) -> None:
     workflows = tmp_path / ".github" / "workflows"
     shutil.copytree(REPO / ".github" / "workflows", workflows)
     preview = workflows / "preview.yml"
-    preview.write_text(preview.read_text().replace("stack-name: ${{ matrix.stack }}", "stack-name: ${{ matrix.stak }}"))
+    preview.write_text(
+        preview.read_text().replace(
+            "stack-name: ${{ matrix.stack }}", "stack-name: ${{ matrix.stak }}"
+        )
+    )
     # WHEN actionlint checks it THEN it fails and names the bad property
     result = lint(actionlint, tmp_path, sorted(workflows.glob("*.yml")))
     assert result.returncode == 1

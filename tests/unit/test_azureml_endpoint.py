@@ -11,13 +11,13 @@ from typing import Any
 
 import pulumi
 import pytest
+
 from modelfleet import azure
 from modelfleet.args import RolloutArgs
 from modelfleet.azure_rollout import AzureMLConfigError, rollout_plan
 from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import ConfigError, parse
-
 from tests.unit.conftest import RecordingMocks, RecordingMonitor
 
 ML = "azure-native:machinelearningservices:"

@@ -4,9 +4,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from modelfleet.config import Classification
 from modelfleet.stackfile import ConfigError, parse, sections_from_stack_file
-
 from tests.unit.stack_examples import valid
 
 Mutation = Callable[[dict[str, Any]], None]

@@ -12,10 +12,10 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from modelfleet import cli
 from modelfleet.config import StackConfig
 from modelfleet.stackfile import ConfigError, parse
-
 from tests.unit.stack_examples import valid
 
 scalars = st.one_of(

@@ -4,7 +4,6 @@ from modelfleet import jurisdictions
 from modelfleet.config import Classification
 from modelfleet.rules import PolicyConfig, plan, residency_refusals
 from modelfleet.stackfile import parse
-
 from tests.unit.stack_examples import valid
 
 RESTRICTED = Classification.RESTRICTED

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from modelfleet.aws import (
     EcrImage,
     S3Location,
@@ -22,7 +23,6 @@ from modelfleet.endpoint import ModelEndpoint
 from modelfleet.labels import labels
 from modelfleet.stack_args import endpoint_args, model_args
 from modelfleet.stackfile import load_stack_file, parse
-
 from tests.unit.conftest import RecordingMocks, Registered, new_mocks, secret_value
 
 ROOT = Path(__file__).resolve().parents[2]
