@@ -19,8 +19,11 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# plugin/ and the example each have a __main__.py: checked apart so the names do not clash.
 typecheck: venv
 	$(BIN)/mypy components policies tests bench
+	$(BIN)/mypy plugin
+	$(BIN)/mypy examples/python-consumer
 
 lint-workflows:
 	"$$(scripts/install-actionlint | tail -1)" .github/workflows/*.yml
