@@ -204,7 +204,8 @@ class Spec:
 
     @classmethod
     def of(cls, props: Mapping[str, Any]) -> "Spec":
-        network_mode = str(props.get("network_mode", "bridge"))
+        # Resources created before these inputs existed carry none: the old constants.
+        network_mode = str(props.get("network_mode") or "bridge")
         if network_mode != "bridge":
             raise EdgeContainerError(
                 f"network_mode {network_mode!r} is not supported: an update hands the "
@@ -228,8 +229,8 @@ class Spec:
             health_path=props["health_path"],
             health_timeout_s=float(props["health_timeout_s"]),
             labels=dict(props["labels"]),
-            read_only=bool(props.get("read_only", True)),
-            privileged=bool(props.get("privileged", False)),
+            read_only=props.get("read_only") is not False,
+            privileged=props.get("privileged") is True,
             network_mode=network_mode,
         )
 
