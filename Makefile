@@ -7,7 +7,7 @@ export MODELFLEET_CACHE ?= $(HOME)/.cache/modelfleet
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
-.PHONY: venv lint lint-workflows typecheck check docker images engine test test-unit up bench clean
+.PHONY: venv lint lint-workflows typecheck check docker images engine test-tools test test-unit up bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -42,8 +42,11 @@ engine:
 test-unit: venv
 	$(BIN)/pytest tests/unit tests/policy
 
+test-tools:
+	scripts/install-test-tools
+
 # All tiers: unit, policy, integration (real Docker), e2e (real engine).
-test: venv docker images engine
+test: venv docker images engine test-tools
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/pytest tests
 
 up: venv docker images engine
