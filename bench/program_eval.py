@@ -16,14 +16,17 @@ recording mocks (tests/unit/conftest.py).
   charges for the data those resources carry, without any component code. Its gap
   to ``floor`` is the resources' size; the gap from it to ``modelfleet`` is ours.
 
-Usage: ``python -m bench.program_eval [--quick] [--sizes 10 100 ...] [--profile N]``
+Usage: ``python -m bench.program_eval [--quick] [--sizes 10 100 ...]``; the profile is
+made by bench/program_profile.py, through this module's child.
 """
 
 import argparse
 import json
+import pickle
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,9 +36,12 @@ import numpy as np
 
 from bench.machine import REPO, RESULTS, describe, load
 
-SIZES = (10, 100, 300, 1000, 3000, 10000)
+SIZES = (10, 100, 1000, 3000, 10000)
 QUICK_SIZES = (10, 100, 1000)
-REPEAT_MAX = 300
+GC_THRESHOLDS = (50_000, 20, 100)
+"""The proposal's collector thresholds (Python's defaults: 700, 10, 10)."""
+GC_TUNINGS = ("default", "freeze", "threshold", "both")
+REPEAT_MAX = 100
 """Sizes up to this run ``--repeats`` times (best kept): small runs are the noisy ones."""
 SAME_DATA_MAX = 3000
 """Above this, same-data is skipped: it runs the modelfleet program once more to record."""
@@ -122,23 +128,24 @@ def floor_program(resources: int) -> Any:
     return program
 
 
-def same_data_program(shape: Shape) -> Any:
-    """Record what the modelfleet program registers (off the clock), replay it flat."""
+def same_data_program(recorded: Path) -> Any:
+    """Replay, flat, what a modelfleet run registered (saved by its ``--record-to``)."""
     import pulumi
 
-    from tests.unit.conftest import new_mocks
+    registrations = pickle.loads(recorded.read_bytes())  # noqa: S301 - written by our own child
 
-    recorded = new_mocks("record")
-    recorded.run(modelfleet_program(shape))
+    class Plain(pulumi.CustomResource):  # a subclass, like the floor's
+        def __init__(self, typ: str, name: str, props: dict, opts: pulumi.ResourceOptions):
+            super().__init__(typ, name, props, opts)
 
     def program() -> None:
         parent = pulumi.ComponentResource("bench:index:Floor", "floor")
         child = pulumi.ResourceOptions(parent=parent)
-        for r in recorded.resources[1:]:  # one component stands in for the first
-            if r.type.startswith("modelfleet:"):
-                pulumi.ComponentResource(r.type, r.name, {}, opts=child)
+        for typ, name, inputs in registrations[1:]:  # one component stands in for the first
+            if typ.startswith("modelfleet:"):
+                pulumi.ComponentResource(typ, name, {}, opts=child)
             else:
-                pulumi.CustomResource(r.type, r.name, dict(r.inputs), opts=child)
+                Plain(typ, name, dict(inputs), child)
 
     return program
 
@@ -165,26 +172,55 @@ def count_work() -> dict[str, int]:
     return counts
 
 
+def gc_seconds() -> list[float]:
+    """Seconds the cyclic garbage collector runs from now on (one-item list, updated)."""
+    import gc
+
+    total, started = [0.0], [0.0]
+
+    def callback(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            total[0] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(callback)
+    return total
+
+
 def rss_mb() -> float:
     with Path("/proc/self/statm").open() as statm:
         return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
-def child(kind: str, size: int, profile: Path | None) -> dict[str, Any]:
+def child(kind: str, size: int, options: argparse.Namespace) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
+    profile, gc_tuning = options.profile_to, options.gc
+    import gc
+
     from tests.unit.conftest import new_mocks
 
     # A small run first, off the clock: it pays the imports the program triggers
     # (pulumi_kubernetes loads its modules lazily, modelfleet.edge loads docker).
     start = time.perf_counter()
-    warmup = floor_program(10) if kind == "floor" else modelfleet_program(Shape(1, 1, 1))
-    new_mocks("warmup").run(warmup)
+    # The floor too: every program then runs on the same heap (imported modules included),
+    # which is what the garbage collector's full passes walk.
+    new_mocks("warmup").run(modelfleet_program(Shape(1, 1, 1)))
     warmup_s = time.perf_counter() - start
     shape = Shape.near(size)
-    programs = {"modelfleet": modelfleet_program, "same-data": same_data_program}
-    program = floor_program(size) if kind == "floor" else programs[kind](shape)
+    programs = {
+        "modelfleet": lambda: modelfleet_program(shape),
+        "same-data": lambda: same_data_program(options.replay_from),
+        "floor": lambda: floor_program(size),
+    }
+    program = programs[kind]()
     mocks = new_mocks("bench")
     work = count_work() if profile is None else {}  # keep the profile free of the counters
+    if gc_tuning in ("freeze", "both"):
+        gc.freeze()  # what is alive now (imports, warm-up) is never scanned again
+    if gc_tuning in ("threshold", "both"):
+        gc.set_threshold(*GC_THRESHOLDS)
+    collected, gc_s = sum(s["collections"] for s in gc.get_stats()), gc_seconds()
     before = rss_mb()
     profiler = None
     if profile is not None:
@@ -202,6 +238,9 @@ def child(kind: str, size: int, profile: Path | None) -> dict[str, Any]:
         profile.with_suffix(".flat.txt").write_text(profiler.output_text(flat=True))
         profile.with_suffix(".html").write_text(profiler.output_html())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if options.record_to:
+        registrations = [(r.type, r.name, r.inputs) for r in mocks.resources]
+        options.record_to.write_bytes(pickle.dumps(registrations))
     return {
         "kind": kind,
         "resources": len(mocks.resources),
@@ -209,17 +248,22 @@ def child(kind: str, size: int, profile: Path | None) -> dict[str, Any]:
         "seconds": seconds,
         "cpu_s": cpu_s,
         **work,
+        "gc_s": gc_s[0],
+        "gc_collections": sum(s["collections"] for s in gc.get_stats()) - collected,
+        "gc_tuning": gc_tuning,
         "warmup_s": warmup_s,
         "peak_rss_mb": peak,
         "program_mb": peak - before,
     }
 
 
-def measure(kind: str, size: int, profile: Path | None = None) -> dict[str, Any]:
-    """Run one measurement in a subprocess; its result with the load average around it."""
-    command = [sys.executable, "-m", "bench.program_eval", "--child", kind, str(size)]
-    if profile is not None:
-        command += ["--profile-to", str(profile)]
+def measure(kind: str, size: int, *options: str) -> dict[str, Any]:
+    """Run one measurement in a subprocess; its result with the load average around it.
+
+    ``options``: ``--profile-to PATH``, ``--gc TUNING``, ``--record-to PATH`` (modelfleet),
+    ``--replay-from PATH`` (same-data).
+    """
+    command = [sys.executable, "-m", "bench.program_eval", "--child", kind, str(size), *options]
     load_before = load()
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
@@ -231,6 +275,8 @@ def fit(points: list[dict[str, Any]]) -> dict[str, float]:
     """Least-squares line seconds = a + b * resources; b in s per 1000 resources, and R²."""
     x = np.array([p["resources"] for p in points], dtype=float)
     y = np.array([p["seconds"] for p in points], dtype=float)
+    if len(set(x)) < 2:  # one size: no line to fit
+        return {"s_per_1000": float(y[0] / x[0]) * 1000, "intercept_s": 0.0, "r2": float("nan")}
     slope, intercept = np.polyfit(x, y, 1)
     residual = y - (intercept + slope * x)
     r2 = 1 - float(residual @ residual) / float(((y - y.mean()) ** 2).sum())
@@ -245,10 +291,12 @@ def run(sizes: tuple[int, ...], repeats: int) -> dict[str, Any]:
     rows = []
     for size in sizes:
         for _ in range(repeats if size <= REPEAT_MAX else 1):
-            ours = measure("modelfleet", size)
-            row = {"modelfleet": ours, "floor": measure("floor", ours["resources"])}
-            if size <= SAME_DATA_MAX:
-                row["same-data"] = measure("same-data", size)
+            with tempfile.TemporaryDirectory() as tmp:
+                recorded = str(Path(tmp) / "registrations.pickle")
+                ours = measure("modelfleet", size, "--record-to", recorded)
+                row = {"modelfleet": ours, "floor": measure("floor", ours["resources"])}
+                if size <= SAME_DATA_MAX:
+                    row["same-data"] = measure("same-data", size, "--replay-from", recorded)
             rows.append(row)
             print(
                 f"program_eval: {ours['resources']:>6} resources  "
@@ -281,21 +329,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"sizes {QUICK_SIZES}")
     parser.add_argument("--sizes", type=int, nargs="+")
-    parser.add_argument("--repeats", type=int, default=3, help=f"at sizes <= {REPEAT_MAX}")
-    parser.add_argument("--profile", type=int, metavar="N", help="profile both programs at N")
+    parser.add_argument("--repeats", type=int, default=2, help=f"at sizes <= {REPEAT_MAX}")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     parser.add_argument("--profile-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--gc", choices=GC_TUNINGS, help=argparse.SUPPRESS)
+    parser.add_argument("--record-to", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--replay-from", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(child(args.child[0], int(args.child[1]), args.profile_to)))
+        print(json.dumps(child(args.child[0], int(args.child[1]), args)))
         return
     RESULTS.mkdir(parents=True, exist_ok=True)
-    if args.profile:
-        for kind in KINDS:
-            path = RESULTS / f"profile-{kind}-{args.profile}.txt"
-            result = measure(kind, args.profile, profile=path)
-            print(f"{kind}: {result['seconds']:.2f} s; profile in {path} (+ .html)")
-        return
     sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else SIZES))
     result = run(sizes, 1 if args.quick else args.repeats)
     (RESULTS / "program_eval.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -6,8 +6,11 @@
    type's data, with its top-level property count and the nodes in its input tree.
    One more row tries a proposal: the EdgeContainer's inputs with everything but its
    identity nested under one ``spec`` property (the SDK makes an Output per property).
-2. A pyinstrument profile of the modelfleet program (and of the floor) at N resources,
-   in a fresh subprocess: bench/results/profile-{modelfleet,floor}-N.txt (+ .html).
+2. The garbage collector: the modelfleet program at N resources with Python's default
+   collector thresholds and with the proposal's (bench.program_eval.GC_THRESHOLDS),
+   seconds spent collecting measured with ``gc.callbacks``.
+3. A pyinstrument profile of the modelfleet program at N resources, in a fresh
+   subprocess: bench/results/profile-modelfleet-N.txt (+ .flat.txt; .html, not kept).
 
 Usage: ``python -m bench.program_profile [--resources 1000]``
 """
@@ -115,17 +118,25 @@ def main(argv: list[str] | None = None) -> None:
             f"({row['top_level_properties']} properties, {row['input_nodes']} nodes)"
         )
     RESULTS.mkdir(parents=True, exist_ok=True)
-    profiles = {}
-    for kind in ("modelfleet", "floor"):
-        path = RESULTS / f"profile-{kind}-{args.resources}.txt"
-        profiles[kind] = program_eval.measure(kind, args.resources, profile=path)
-        profiles[kind]["profile"] = path.name
+    gc = {
+        tuning: program_eval.measure("modelfleet", args.resources, "--gc", tuning)
+        for tuning in ("default", "threshold")
+    }
+    for tuning, run in gc.items():
+        print(
+            f"program_profile: gc {tuning}: {run['seconds']:.2f} s, of which collecting "
+            f"{run['gc_s']:.2f} s ({run['gc_collections']} collections)"
+        )
+    path = RESULTS / f"profile-modelfleet-{args.resources}.txt"
+    profiled = program_eval.measure("modelfleet", args.resources, "--profile-to", str(path))
     result = {
         "machine": describe(),
         "load_1m": [load_before, load()],
         "resources": args.resources,
+        "copies": COPIES,
         "per_type": rows,
-        "profiles": profiles,
+        "gc": gc,
+        "profiles": {"modelfleet": {**profiled, "profile": path.name}},
     }
     (RESULTS / "program_profile.json").write_text(json.dumps(result, indent=2) + "\n")
 
