@@ -9,7 +9,9 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -37,20 +39,33 @@ def pulumi_engine() -> str:
     return bin_dir
 
 
-@pytest.fixture
-def local_stack(tmp_path: Path, model_server_image: str) -> Iterator[auto.Stack]:  # noqa: F811
-    project = tmp_path / "project"
-    (project / "stacks").mkdir(parents=True)
-    shutil.copy(REPO / "Pulumi.yaml", project)
-    shutil.copy(REPO / "stacks" / "Pulumi.local.yaml", project / "stacks")
-    stack = select_stack("local", project, tmp_path / "state")
+def containers_labelled(labels: list[str]) -> list[Any]:
+    """Every container (running or not) carrying all of ``labels``."""
+    client = docker.from_env()
+    try:
+        return client.containers.list(all=True, filters={"label": labels})
+    finally:
+        client.close()
+
+
+@contextmanager
+def destroyed_after(stack: auto.Stack, labels: list[str]) -> Iterator[auto.Stack]:
+    """Yield ``stack``; then destroy it and remove containers with ``labels``, even on failure."""
     try:
         yield stack
     finally:
         try:
             stack.destroy()
         finally:
-            client = docker.from_env()
-            for container in client.containers.list(all=True, filters={"label": THIS_STACK}):
+            for container in containers_labelled(labels):
                 container.remove(force=True)
-            client.close()
+
+
+@pytest.fixture
+def local_stack(tmp_path: Path, model_server_image: str) -> Iterator[auto.Stack]:  # noqa: F811
+    project = tmp_path / "project"
+    (project / "stacks").mkdir(parents=True)
+    shutil.copy(REPO / "Pulumi.yaml", project)
+    shutil.copy(REPO / "stacks" / "Pulumi.local.yaml", project / "stacks")
+    with destroyed_after(select_stack("local", project, tmp_path / "state"), THIS_STACK) as stack:
+        yield stack

@@ -6,12 +6,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import docker
 import numpy as np
 import onnxruntime
 import pytest
 import requests
 from pulumi import automation as auto
+
+from tests.e2e.conftest import THIS_STACK, containers_labelled
 
 REPO = Path(__file__).resolve().parents[2]
 MODEL = "iris-classifier"
@@ -41,12 +42,7 @@ def set_model(stack: auto.Stack, key: str, value: str) -> None:
 
 def managed_containers() -> list[Any]:
     """This stack's containers (other tiers' tests may run their own beside them)."""
-    client = docker.from_env()
-    try:
-        labels = ["managed-by=modelfleet", "modelfleet/location=this-machine"]
-        return client.containers.list(all=True, filters={"label": labels})
-    finally:
-        client.close()
+    return containers_labelled(THIS_STACK)
 
 
 def exported_state(stack: auto.Stack) -> str:

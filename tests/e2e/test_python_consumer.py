@@ -18,12 +18,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import docker
 import pulumi
 import pytest
 from pulumi import automation as auto
 
 from modelfleet.automation import LOCAL_PASSPHRASE, engine_env
+from tests.e2e.conftest import containers_labelled, destroyed_after
 from tests.e2e.test_local_stack import expected_predictions, predict
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,11 +54,7 @@ this adds the one line it needs. Everything else is ``plugin/__main__.py`` as it
 
 
 def model_containers(model: str) -> list[Any]:
-    client = docker.from_env()
-    try:
-        return client.containers.list(all=True, filters={"label": f"modelfleet/model={model}"})
-    finally:
-        client.close()
+    return containers_labelled([f"modelfleet/model={model}"])
 
 
 @contextmanager
@@ -81,14 +77,8 @@ def inline_stack(
             env_vars={**engine_env(state, LOCAL_PASSPHRASE), **(extra_env or {})},
         ),
     )
-    try:
+    with destroyed_after(stack, [f"modelfleet/model={model}"]):
         yield stack
-    finally:
-        try:
-            stack.destroy()
-        finally:
-            for container in model_containers(model):
-                container.remove(force=True)
 
 
 def test_the_python_consumer_serves_through_both_components_and_destroy_removes_them(
