@@ -24,6 +24,8 @@ from modelfleet.edge.container import EdgeContainerError, EdgeContainerProvider
 from tests.integration.edge_fixtures import SECRET, edge_props, free_port, get, silent_listener
 
 POLL_S = 0.2
+START_DELAY_S = 2
+"""How long version 2 of the test image takes to load before ``/ping`` turns 200."""
 
 
 @dataclass
@@ -56,14 +58,6 @@ class Poller:
                 outcome = type(error).__name__
             self.samples.append((started, outcome))
             self._stop.wait(self.interval)
-
-    def longest_run(self, outcome: str) -> int:
-        """Most consecutive samples with this outcome."""
-        longest = current = 0
-        for _, seen in self.samples:
-            current = current + 1 if seen == outcome else 0
-            longest = max(longest, current)
-        return longest
 
     def longest_window(self, bad: Callable[[str], bool]) -> float:
         """Longest time from the first bad sample of a run to the next good one."""
@@ -148,11 +142,13 @@ def test_healthy_update_swaps_while_the_old_version_serves(
     model: str,
     docker_engine: docker.DockerClient,
 ) -> None:
-    # GIVEN version 1 serving, and a version 2 that needs a second before /ping turns 200
+    # GIVEN version 1 serving, and a version 2 that loads for START_DELAY_S before /ping is 200
     port = free_port()
     old = edge_props(edge_test_image, model, port)
     created = provider.create(old)
-    new = edge_props(edge_test_image, model, port, version="2.0.0", env={"START_DELAY": "1"})
+    new = edge_props(
+        edge_test_image, model, port, version="2.0.0", env={"START_DELAY": str(START_DELAY_S)}
+    )
     assert provider.diff(created.id, created.outs or {}, new).changes is True
 
     # WHEN the engine updates it while one client polls every 0.2 s and another every 10 ms
@@ -176,19 +172,18 @@ def test_healthy_update_swaps_while_the_old_version_serves(
     first_new = answers.index("200:2.0.0")
     assert set(answers[:first_new]) == {"200:1.0.0"}, client.samples
     assert set(answers[first_new:]) == {"200:2.0.0"}, client.samples
-    # AND version 1 kept serving while version 2 proved itself (START_DELAY=1 s)
+    # AND version 1 kept serving while version 2 loaded
     serving_old = [at for at, seen in client.samples if at > started and seen == "200:1.0.0"]
     assert serving_old, client.samples
-    assert serving_old[-1] - started >= 1.0, client.samples
-    # AND the polling client never met a refused connection twice in a row
+    assert serving_old[-1] - started >= START_DELAY_S, client.samples
+    # AND the port went unanswered only while Docker moved the binding, not while a model loaded
     refused = fine.longest_window(lambda seen: seen == "refused")
     unanswered = fine.longest_window(lambda seen: not seen.startswith("200:"))
     print(
         f"\nedge-metrics: update_s={elapsed:.2f} longest_refused_s={refused:.3f} "
-        f"longest_without_200_s={unanswered:.3f} "
-        f"refused_polls_in_a_row={client.longest_run('refused')}"
+        f"longest_without_200_s={unanswered:.3f}"
     )
-    assert client.longest_run("refused") <= 1, client.samples
+    assert unanswered < START_DELAY_S / 2, fine.samples
 
 
 def test_update_to_a_version_that_never_turns_healthy_fails_and_the_old_one_serves(
