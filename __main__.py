@@ -1,5 +1,6 @@
 """modelfleet's Pulumi program: everything lives in :mod:`modelfleet.program`."""
 
-from modelfleet.program import run
+from modelfleet.program import collect_less_often, run
 
+collect_less_often()
 run()

@@ -7,7 +7,7 @@
    One more row tries a proposal: the EdgeContainer's inputs with everything but its
    identity nested under one ``spec`` property (the SDK makes an Output per property).
 2. The garbage collector: the modelfleet program at N resources with Python's default
-   collector thresholds and with the proposal's (bench.program_eval.GC_THRESHOLDS),
+   collector thresholds and with those modelfleet sets (modelfleet.program.collect_less_often),
    seconds spent collecting measured with ``gc.callbacks``.
 3. A pyinstrument profile of the modelfleet program at N resources, in a fresh
    subprocess: bench/results/profile-modelfleet-N.txt (+ .flat.txt; .html, not kept).

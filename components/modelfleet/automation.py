@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pulumi import automation as auto
 
-from modelfleet.program import run
+from modelfleet.program import collect_less_often, run
 
 PROJECT = "modelfleet"
 LOCAL_PASSPHRASE = "modelfleet-local"  # noqa: S105 - guards no real secret
@@ -68,6 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=Path.cwd() / ".pulumi-state")
     parser.add_argument("--policy-pack", action="append", default=[], help="policy pack directory")
     args = parser.parse_args(argv)
+    collect_less_often()
     passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE", LOCAL_PASSPHRASE)
     stack = select_stack(args.stack, args.project_dir, args.state_dir, passphrase)
     packs = [str(Path(p).resolve()) for p in args.policy_pack]
