@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from modelfleet.config import StackConfig
-from modelfleet.policy.pack import policy_config
+from modelfleet.policy.pack_config import policy_config
 from modelfleet.rules import PolicyConfig, Verdict, plan
 from modelfleet.stackfile import ConfigError, ConfigIssue, find_stack_file, load_stack_file
 

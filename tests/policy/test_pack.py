@@ -18,14 +18,8 @@ from pulumi_policy import EnforcementLevel, StackValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from modelfleet.config import Classification
-from modelfleet.policy.pack import (
-    BY_NAME,
-    PACK_NAME,
-    POLICIES,
-    pack_config_schema,
-    policy_config,
-    reconcile,
-)
+from modelfleet.policy.pack import BY_NAME, PACK_NAME, POLICIES
+from modelfleet.policy.pack_config import pack_config_schema, policy_config, reconcile
 from modelfleet.rules import PolicyConfig
 from tests.policy.builders import UNKNOWN, Spec, specs_for, stack_config
 
