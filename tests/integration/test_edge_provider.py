@@ -208,7 +208,7 @@ def test_update_to_a_version_that_never_turns_healthy_fails_and_the_old_one_serv
     with pytest.raises(EdgeContainerError) as failure:
         provider.update(created.id, created.outs or {}, bad)
 
-    # THEN the error names the host and carries the new container's last log lines
+    # THEN the error names the host and carries the new container's log, first lines included
     message = str(failure.value)
     assert "edge host 'gw-1' of location 'plant-test'" in message
     assert "version 2.0.0" in message

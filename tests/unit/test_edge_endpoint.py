@@ -5,6 +5,7 @@ from typing import Any, cast
 import pytest
 
 from modelfleet.args import EdgeHostArgs
+from modelfleet.edge import container as container_module
 from modelfleet.edge.container import EdgeContainerProvider, Spec
 from modelfleet.edge.endpoint import waves
 from modelfleet.endpoint import ModelEndpoint
@@ -235,6 +236,35 @@ def test_diff_sees_no_change_and_a_stopped_container():
 def test_the_published_port_is_probed_only_where_this_machine_reaches_it(docker_host, bind, probe):
     # A remote host's loopback is not ours: its container's own healthcheck decides there.
     assert Spec.of({**OLDS, "docker_host": docker_host, "bind": bind}).probe_host == probe
+
+
+@pytest.mark.parametrize(
+    ("docker_host", "local"),
+    [
+        ("unix:///var/run/docker.sock", True),
+        ("ssh://root@127.0.0.1:2222", True),
+        ("tcp://localhost:2376", True),
+        ("ssh://ops@gw-1.example", False),
+        ("tcp://10.1.2.3:2376", False),
+    ],
+)
+def test_a_staged_container_is_probed_over_http_only_on_an_engine_of_this_machine(
+    docker_host, local
+):
+    # Only a local engine's bridge networks route here; a remote one is probed by an exec.
+    assert Spec.of({**OLDS, "docker_host": docker_host}).engine_is_local is local
+
+
+def test_a_failed_container_s_error_keeps_how_it_started_and_what_it_did_last():
+    class Logged:
+        def logs(self, **_: Any) -> bytes:
+            return "".join(f"line {n}\n" for n in range(1, 101)).encode()
+
+    lines = container_module._logs(cast(Any, Logged())).splitlines()
+
+    assert lines[:10] == [f"line {n}" for n in range(1, 11)]
+    assert lines[10] == "... (70 lines left out)"
+    assert lines[11:] == [f"line {n}" for n in range(81, 101)]
 
 
 def test_errors_quoting_engine_or_app_output_never_carry_a_secret():

@@ -69,8 +69,12 @@ STATE_KEYS = ("tls", "registry_auth", "health_timeout_s", "invoke_path")
 """How the engine is reached or the container described: changing one restarts nothing."""
 INPUT_KEYS = REPLACE_KEYS + CONTAINER_KEYS + STATE_KEYS
 
-POLL_S = 0.2
-"""Interval between health probes."""
+HTTP_POLL_S = (0.05, 1.5, 0.5)
+"""HTTP health probes: first interval, growth per probe, longest interval. Short at first,
+so a swap starts soon after a quick load; longer later, so a slow or failing container's
+log is not all probe requests."""
+EXEC_POLL_S = 0.2
+"""Interval between health probes exec'd inside the container: each costs it CPU."""
 STOP_GRACE_S = 10
 """SIGTERM to SIGKILL when retiring a container: in-flight requests get to finish."""
 HEALTH_INTERVAL_S = 5
@@ -79,11 +83,13 @@ SERVING_NETWORKS = ("bridge", "modelfleet-serving")
 """Where published ports live; an update moves the port from one to the other."""
 STAGING_NETWORK = "modelfleet-staging"
 """Internal, no inter-container traffic: where a new version loads and proves itself."""
-LOG_LINES = 20
+LOG_LINES = (10, 20)
+"""First and last lines of a failed container's log an error carries: how it started
+(a model that failed to load says so there) and what it did last."""
 
 
 class EdgeContainerError(RuntimeError):
-    """A container did not start or turn healthy; the message carries its last log lines."""
+    """A container did not start or turn healthy; the message carries its first and last log lines."""
 
 
 class EdgeContainerArgs(TypedDict):
@@ -493,7 +499,7 @@ def _unhealthy(spec: Spec, name: str, failure: str, logs: str, outcome: str) -> 
     return EdgeContainerError(
         f"{spec.target}: {name} (image {spec.image}, version {spec.version}) did not start and "
         f"turn healthy within {spec.health_timeout_s:g} s: {spec.redact(failure)}; it was "
-        f"removed and {outcome}. Last log lines:\n{spec.redact(logs)}"
+        f"removed and {outcome}. Its log:\n{spec.redact(logs)}"
     )
 
 
@@ -569,6 +575,7 @@ def _wait_healthy(container: Container, spec: Spec, address: tuple[str, int] | N
     probe = ["/bin/sh", "-c", _healthcheck(spec.container_port, spec.health_path)]
     deadline = time.monotonic() + spec.health_timeout_s
     reason = "no answer yet"
+    interval, growth, longest = HTTP_POLL_S
     while True:
         container.reload()
         state = container.attrs["State"]
@@ -596,7 +603,8 @@ def _wait_healthy(container: Container, spec: Spec, address: tuple[str, int] | N
             reason = f"{spec.health_path} probed inside the container: exit code {exit_code}"
         if time.monotonic() >= deadline:
             return reason
-        time.sleep(POLL_S)
+        time.sleep(interval if address is not None else EXEC_POLL_S)
+        interval = min(interval * growth, longest)
 
 
 def _http_status(host: str, port: int, path: str) -> int:
@@ -673,11 +681,19 @@ def _retire(container: Container) -> None:
 
 
 def _logs(container: Container) -> str:
+    first, last = LOG_LINES
     try:
-        raw = container.logs(stdout=True, stderr=True, tail=LOG_LINES)
+        raw = container.logs(stdout=True, stderr=True)
     except docker.errors.APIError as error:
         return f"(logs unavailable: {error.explanation or error})"
-    return raw.decode("utf-8", errors="replace").rstrip() or "(no output)"
+    lines = raw.decode("utf-8", errors="replace").rstrip().splitlines()
+    if len(lines) > first + last:
+        lines = [
+            *lines[:first],
+            f"... ({len(lines) - first - last} lines left out)",
+            *lines[-last:],
+        ]
+    return "\n".join(lines) or "(no output)"
 
 
 def _outs(props: Mapping[str, Any], container: Container, generation: int) -> dict[str, Any]:
