@@ -6,7 +6,7 @@ no child ever reads a cloud or cluster from ambient globals.
 """
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import pulumi
 
@@ -20,6 +20,13 @@ class TargetEndpoint(Protocol):
 
     url: pulumi.Output[str]
     endpoint_name: pulumi.Output[str]
+
+
+@runtime_checkable
+class MultiHostEndpoint(Protocol):
+    """A target served from several hosts (an edge site), each at its own URL."""
+
+    urls: pulumi.Output[dict[str, str]]
 
 
 class UnsupportedLocationKindError(ValueError):
@@ -118,7 +125,9 @@ class ModelEndpoint(pulumi.ComponentResource):
     """
 
     urls: pulumi.Output[dict[str, str]]
-    """Invoke URL per location name."""
+    """Invoke URL per location name (an edge site's first host)."""
+    host_urls: pulumi.Output[dict[str, dict[str, str]]]
+    """Invoke URL per host name, per edge location name: every host a client can call."""
     endpoint_names: pulumi.Output[dict[str, str]]
     """Endpoint (or container/service) name per location name."""
     placements: pulumi.Output[list[dict[str, str]]]
@@ -143,6 +152,9 @@ class ModelEndpoint(pulumi.ComponentResource):
                 f"{name}-{location['name']}", model, location, child_opts
             )
         self.urls = _collect({n: t.url for n, t in targets.items()})
+        self.host_urls = _collect(
+            {n: t.urls for n, t in targets.items() if isinstance(t, MultiHostEndpoint)}
+        )
         self.endpoint_names = _collect({n: t.endpoint_name for n, t in targets.items()})
         self.placements = pulumi.Output.from_input(
             [
@@ -159,6 +171,7 @@ class ModelEndpoint(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "urls": self.urls,
+                "host_urls": self.host_urls,
                 "endpoint_names": self.endpoint_names,
                 "placements": self.placements,
             }

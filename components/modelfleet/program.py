@@ -42,6 +42,7 @@ def run() -> None:
         raise pulumi.RunError(str(exc)) from None
     endpoints = {model: ModelEndpoint(model, args) for model, args in endpoint_args(stack).items()}
     pulumi.export("urls", {model: e.urls for model, e in endpoints.items()})
+    pulumi.export("host_urls", {model: e.host_urls for model, e in endpoints.items()})
     pulumi.export("endpoint_names", {model: e.endpoint_names for model, e in endpoints.items()})
     pulumi.export(
         "placements",

@@ -91,6 +91,13 @@ def test_up_serves_the_model_from_every_host_and_a_second_up_changes_nothing(
     assert result.outputs["urls"].value == {
         MODEL: {"this-machine": "http://127.0.0.1:18080/invocations"}
     }
+    assert result.outputs["host_urls"].value == {
+        MODEL: {
+            "this-machine": {
+                host: f"http://127.0.0.1:{port}/invocations" for host, port in HOST_PORTS.items()
+            }
+        }
+    }
     # AND a second up with no config change changes nothing
     again = local_stack.up()
     assert again.summary.resource_changes == {"same": 5}

@@ -2,6 +2,7 @@
 
 from typing import Any, cast
 
+import pulumi
 import pytest
 
 from modelfleet.args import EdgeHostArgs
@@ -53,6 +54,18 @@ def deploy(mocks: RecordingMocks, raw: dict[str, Any]) -> Any:
     return mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
 
 
+def deploy_for_urls(mocks: RecordingMocks, raw: dict[str, Any]) -> tuple[Any, Any]:
+    """The endpoint's URL per location and its URLs per host, once settled."""
+    args = endpoint_args(parse(raw))["fraud-scorer"]
+
+    def program() -> pulumi.Output[Any]:
+        endpoint = ModelEndpoint("fraud-scorer", args)
+        return pulumi.Output.all(endpoint.urls, endpoint.host_urls)
+
+    urls, host_urls = mocks.run(program)
+    return urls, host_urls
+
+
 def containers(mocks: RecordingMocks) -> dict[str, Any]:
     return {r.name.removeprefix("fraud-scorer-plant-lyon-"): r for r in mocks.of_type(CONTAINER)}
 
@@ -92,7 +105,7 @@ def test_each_container_gets_the_model_contract_and_its_host_address(mocks):
         health_timeout_s=30,
     )
     # WHEN the program runs
-    urls = deploy(mocks, raw)
+    urls, host_urls = deploy_for_urls(mocks, raw)
     found = containers(mocks)
     # THEN each container carries the model's contract and its own published address
     second = found["gw-2"].inputs
@@ -130,8 +143,10 @@ def test_each_container_gets_the_model_contract_and_its_host_address(mocks):
             "managed-by": "modelfleet",
         }.items()
     )
-    # AND the location's URL is the first host's, as the container reports it
+    # AND the location's URL is the first host's, and each host's URL is listed
     assert set(urls) == {"plant-lyon"}
+    assert set(host_urls) == {"plant-lyon"}
+    assert set(host_urls["plant-lyon"]) == {"gw-1", "gw-2"}
 
 
 def test_tls_key_registry_password_and_secret_env_stay_secret(mocks):
