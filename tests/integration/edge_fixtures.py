@@ -45,6 +45,9 @@ TEST_IMAGE = "modelfleet/edge-test:busybox"
 LOCAL_DOCKER_HOST = "unix:///var/run/docker.sock"
 TLS_BRIDGE = "mfedgetls0"
 TLS_BRIDGE_CIDR = "10.213.47.1/24"
+TLS_ADDRESS_POOL = "base=10.214.0.0/16,size=24"
+"""Where the second engine's own networks (modelfleet-serving, -staging) get subnets."""
+PREDEFINED_NETWORKS = ("bridge", "host", "none")
 START_TIMEOUT_S = 60.0
 SECRET = "s3cr3t-value-never-shown"
 """A secret env value: no output, error or log line may ever show it."""
@@ -395,6 +398,9 @@ def tls_engine(docker_engine: docker.DockerClient, edge_test_image: str) -> Iter
             TLS_BRIDGE,
             "--iptables=false",
             "--ip-masq=false",
+            # Its own address pool: networks of the main engine never exhaust it.
+            "--default-address-pool",
+            TLS_ADDRESS_POOL,
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -407,6 +413,10 @@ def tls_engine(docker_engine: docker.DockerClient, edge_test_image: str) -> Iter
         with contextlib.suppress(Exception):
             for container in client.containers.list(all=True):
                 container.remove(force=True)
+            # A network's bridge outlives dockerd and its data root: remove them while it runs.
+            for network in client.networks.list():
+                if network.name not in PREDEFINED_NETWORKS:
+                    network.remove()
         client.close()
         daemon.send_signal(signal.SIGTERM)
         try:
