@@ -80,7 +80,8 @@ class DockerSwaps:
     """Per host, Docker's time from the new container's create to the old one's destroy.
 
     Read live while the update runs: Docker keeps only the last few hundred events for
-    ``since`` queries, and the health probes' exec events push the creates out.
+    ``since`` queries, and events such as health-probe execs (remote engines) can push
+    the creates out.
     """
 
     def __init__(self) -> None:

@@ -3,8 +3,8 @@
 The EdgeContainer provider's ``create`` and then ``update`` (a new model version) run
 directly in this process, without the engine, on props built by the component's own
 ``container_args`` for the bench stack's model; the update is profiled with
-pyinstrument, and the health probes it runs inside the container (``exec``) are
-counted and timed. The floor is one swap with the docker SDK (bench/edge_rollout.py).
+pyinstrument, and any health probe it runs inside the container (``exec``; only
+for engines whose bridges do not route here) is counted and timed. The floor is one swap with the docker SDK (bench/edge_rollout.py).
 
 Usage: ``python -m bench.provider_profile`` (writes bench/results/profile-edge-update.txt)
 """
