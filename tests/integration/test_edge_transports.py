@@ -31,6 +31,9 @@ from tests.integration.edge_fixtures import (
 )
 
 TIMEOUT_S = 2.0
+GRACE_S = 3.0
+"""Beyond the timeout, what a loaded 2-core machine may take to start ssh or a TLS
+handshake; a client without the timeout waits 60 s or forever."""
 WHERE = "edge host 'gw-1' of location 'plant-test'"
 
 
@@ -115,7 +118,7 @@ def test_an_ssh_host_refusing_connections_is_named_within_the_timeout(
         pass
 
     # THEN the error names the host and location, and says why
-    assert time.monotonic() - started < TIMEOUT_S + 1
+    assert time.monotonic() - started < TIMEOUT_S + GRACE_S
     assert WHERE in str(failure.value)
     assert "Connection refused" in str(failure.value)
 
@@ -131,7 +134,7 @@ def test_an_ssh_host_that_never_answers_fails_within_the_timeout(ssh_on_path: Ss
             pass
 
         # THEN it gives up after the timeout, naming the host and location
-        assert time.monotonic() - started < TIMEOUT_S + 1
+        assert time.monotonic() - started < TIMEOUT_S + GRACE_S
         assert WHERE in str(failure.value)
 
 
@@ -152,7 +155,7 @@ def test_a_tls_host_that_does_not_answer_is_named_within_the_timeout(silent: boo
             pass
 
         # THEN it fails within the timeout, naming the host and location, never the key
-        assert time.monotonic() - started < TIMEOUT_S + 1
+        assert time.monotonic() - started < TIMEOUT_S + GRACE_S
         assert WHERE in str(failure.value)
         assert material.client_key.splitlines()[1] not in str(failure.value)
 
