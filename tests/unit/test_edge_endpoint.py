@@ -267,7 +267,7 @@ def test_a_staged_container_is_probed_over_http_only_on_an_engine_of_this_machin
     docker_host, local
 ):
     # Only a local engine's bridge networks route here; a remote one is probed by an exec.
-    assert Spec.of({**OLDS, "docker_host": docker_host}).engine_is_local is local
+    assert (Spec.of({**OLDS, "docker_host": docker_host}).remote_engine is None) is local
 
 
 def test_a_failed_container_s_error_keeps_how_it_started_and_what_it_did_last():

@@ -263,21 +263,16 @@ class Spec:
         return f"http://{_url_host(self.bind)}:{self.host_port}{self.invoke_path}"
 
     @property
-    def engine_is_local(self) -> bool:
-        """The Docker engine runs on this machine, so its bridge networks route to us."""
-        scheme, _, _ = self.target.docker_host.partition("://")
-        return scheme == "unix" or _is_local(
-            urllib.parse.urlsplit(self.target.docker_host).hostname
-        )
+    def remote_engine(self) -> str | None:
+        """The engine's host name when it runs on another machine; None when it runs on
+        this one (unix:// has no host name), whose bridge networks route to us."""
+        hostname = urllib.parse.urlsplit(self.target.docker_host).hostname
+        return None if _is_local(hostname) else hostname
 
     @property
     def probe_host(self) -> str | None:
         """Where this process can reach the published port; None: probe inside the container."""
-        remote = (
-            None
-            if self.engine_is_local
-            else urllib.parse.urlsplit(self.target.docker_host).hostname
-        )
+        remote = self.remote_engine
         address = ipaddress.ip_address(self.bind)
         if address.is_unspecified:
             return remote or ("::1" if address.version == 6 else "127.0.0.1")
@@ -554,7 +549,7 @@ def _published(spec: Spec) -> tuple[str, int] | None:
 
 def _on_staging(container: Container, spec: Spec) -> tuple[str, int] | None:
     """The staged container's own address, when the engine's bridges route to this machine."""
-    if not spec.engine_is_local:
+    if spec.remote_engine is not None:
         return None
     container.reload()
     network = container.attrs["NetworkSettings"]["Networks"].get(STAGING_NETWORK) or {}
