@@ -17,7 +17,9 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 import requests
+import tritonclient.http as v2  # type: ignore[import-untyped]
 from sklearn.datasets import load_iris
+from tritonclient.utils import InferenceServerException  # type: ignore[import-untyped]
 
 from tests.integration.image_fixtures import (
     SMALL_BODY_LIMIT,
@@ -192,9 +194,84 @@ def test_open_inference_protocol_health_and_metadata(model_server):
     assert requests.get(f"{url}/v2/health/live", timeout=5).json() == {"live": True}
     assert requests.get(f"{url}/v2/health/ready", timeout=5).json() == {"ready": True}
     assert requests.get(f"{url}/v2/models/model/ready", timeout=5).status_code == 200
+    assert requests.get(f"{url}/v2", timeout=5).json() == {
+        "name": "modelfleet-model-server",
+        "version": "dev",
+        "extensions": [],
+    }
     metadata = requests.get(f"{url}/v2/models/model", timeout=5).json()
     assert metadata["inputs"] == [{"name": "input", "datatype": "FP32", "shape": [-1, 4]}]
     assert metadata["outputs"] == [{"name": "label", "datatype": "INT64", "shape": [-1]}]
+
+
+def v2_client(server: ModelServer) -> v2.InferenceServerClient:
+    """Triton's KServe V2 HTTP client, written independently of this server."""
+    return v2.InferenceServerClient(server.url.removeprefix("http://"), network_timeout=10)
+
+
+def v2_infer(
+    client: v2.InferenceServerClient, rows: np.ndarray, binary: bool = False, **kwargs: Any
+) -> Any:
+    """Infer ``rows`` on model iris through ``client``, asking for the label output."""
+    tensor = v2.InferInput("input", list(rows.shape), "FP32")
+    tensor.set_data_from_numpy(rows, binary_data=binary)
+    label = v2.InferRequestedOutput("label", binary_data=binary)
+    return client.infer("iris", [tensor], outputs=[label], **kwargs)
+
+
+def test_standard_v2_client_reads_health_metadata_and_predictions(
+    start_model_server, rows, expected
+):
+    # GIVEN a container told its model's name and version, as every target's contract does
+    server = start_model_server(env={"MODEL_NAME": "iris", "MODEL_VERSION": "3.0.0"})
+    client = v2_client(server)
+    try:
+        # WHEN Triton's V2 client asks for health, metadata and JSON predictions
+        live, ready = client.is_server_live(), client.is_server_ready()
+        model_ready = client.is_model_ready("iris"), client.is_model_ready("iris", "3.0.0")
+        unknown_ready = client.is_model_ready("model"), client.is_model_ready("iris", "2.0.0")
+        server_metadata = client.get_server_metadata()
+        model_metadata = client.get_model_metadata("iris", "3.0.0")
+        result = v2_infer(client, rows, request_id="batch-1")
+        versioned = v2_infer(client, rows[:3], model_version="3.0.0")
+    finally:
+        client.close()
+    # THEN it reads them as the protocol defines them, under the configured name and version
+    assert (live, ready, model_ready, unknown_ready) == (True, True, (True, True), (False, False))
+    assert server_metadata == {
+        "name": "modelfleet-model-server",
+        "version": "3.0.0",
+        "extensions": [],
+    }
+    assert model_metadata["name"] == "iris"
+    assert model_metadata["versions"] == ["3.0.0"]
+    assert model_metadata["inputs"] == [{"name": "input", "datatype": "FP32", "shape": [-1, 4]}]
+    # AND the predictions are the in-process ones, with the request id echoed
+    assert result.as_numpy("label").tolist() == expected
+    assert result.get_response()["id"] == "batch-1"
+    assert result.get_response()["model_version"] == "3.0.0"
+    assert versioned.as_numpy("label").tolist() == expected[:3]
+
+
+def test_standard_v2_client_gets_a_clear_400_for_binary_tensors(start_model_server, rows):
+    # GIVEN Triton's V2 client in its default mode: tensors as binary data after the JSON
+    server = start_model_server(env={"MODEL_NAME": "iris"})
+    client = v2_client(server)
+    try:
+        # WHEN it infers, and asks a model that is not served
+        with pytest.raises(InferenceServerException) as binary:
+            v2_infer(client, rows[:2], binary=True)
+        with pytest.raises(InferenceServerException) as unknown:
+            client.get_model_metadata("model")
+    finally:
+        client.close()
+    # THEN the server says which extension it does not support, and which model it serves
+    assert binary.value.status() == "400"
+    assert "binary tensor data extension of the Open Inference Protocol is not supported" in (
+        binary.value.message()
+    )
+    assert unknown.value.status() == "404"
+    assert unknown.value.message() == "unknown model 'model'; this server serves 'iris'"
 
 
 V2 = "/v2/models/model/infer"
@@ -297,6 +374,24 @@ BAD_REQUESTS = [
         infer([1, 3], [1, 2, 3]), 400, "expected 4 features per row, got 3", id="v2-wrong-features"
     ),
     pytest.param(infer([1, 1], ["a"], "BYTES"), 400, "numbers only", id="v2-strings"),
+    pytest.param(
+        ("GET", "/v2/models/model/versions/1", {}, None),
+        404,
+        "unknown version '1' of model 'model'",
+        id="v2-unknown-version",
+    ),
+    pytest.param(
+        ("POST", "/v2/systemsharedmemory/region/r/register", JSON, b"{}"),
+        400,
+        "the system shared memory extension of the Open Inference Protocol is not supported",
+        id="v2-shared-memory-route",
+    ),
+    pytest.param(
+        ("POST", V2, {**JSON, "Inference-Header-Content-Length": "2"}, b"{}\0\0\0\0"),
+        400,
+        "binary tensor data extension",
+        id="v2-binary-body",
+    ),
 ]
 
 
@@ -341,6 +436,10 @@ def test_fail_health_stays_unhealthy(start_model_server: Callable[..., ModelServ
     ping = requests.get(f"{server.url}/ping", timeout=5)
     assert ping.status_code == 503
     assert ping.json() == {"status": "failing: FAIL_HEALTH=1", "model": "model", "version": "bad"}
-    assert requests.get(f"{server.url}/v2/health/ready", timeout=5).status_code == 503
+    client = v2_client(server)
+    try:
+        assert (client.is_server_ready(), client.is_model_ready("model")) == (False, False)
+    finally:
+        client.close()
     invoke = requests.post(f"{server.url}/invocations", json={"instances": [ROW]}, timeout=5)
     assert invoke.json() == {"predictions": [0]}

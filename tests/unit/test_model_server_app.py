@@ -111,8 +111,10 @@ def test_v2_accepts_nested_data_and_omits_absent_id(client):
 def test_fail_health_fails_readiness_but_still_predicts(model_dir):
     with client_for(model_dir, fail_health=True) as failing:
         assert failing.get("/ping").status_code == 503
+        # (the Open Inference Protocol answers "false" with a 4xx)
         assert failing.get("/v2/health/ready").json() == {"ready": False}
-        assert failing.get("/v2/models/model/ready").status_code == 503
+        assert failing.get("/v2/health/ready").status_code == 400
+        assert failing.get("/v2/models/model/ready").status_code == 400
         assert failing.post("/invocations", json={"instances": [ROW]}).status_code == 200
 
 
@@ -127,6 +129,201 @@ def test_model_name_sets_the_v2_route(model_dir):
     with client_for(model_dir, model_name="iris") as named:
         assert named.get("/v2/models/iris").json()["name"] == "iris"
         assert named.get("/v2/models/model").status_code == 404
+
+
+def test_v2_server_metadata_lists_no_extensions(client):
+    response = client.get("/v2")
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "name": "modelfleet-model-server",
+        "version": "1.0.0",
+        "extensions": [],
+    }
+
+
+def test_v2_health_is_200_once_loaded_and_400_before(model_dir):
+    # GIVEN an app whose model is not loaded yet
+    unstarted = client_for(model_dir)
+    # THEN it is live but neither it nor its model is ready, and it says so with a 4xx
+    assert unstarted.get("/v2/health/live").status_code == 200
+    assert unstarted.get("/v2/health/ready").status_code == 400
+    assert unstarted.get("/v2/models/model/ready").json() == {"name": "model", "ready": False}
+    with unstarted:
+        assert unstarted.get("/v2/health/ready").status_code == 200
+        assert unstarted.get("/v2/models/model/ready").status_code == 200
+
+
+V2_TENSOR = {"name": "input", "shape": [1, 4], "datatype": "FP32", "data": ROW}
+
+
+@pytest.mark.parametrize("suffix", ["", "/ready"])
+def test_v2_versioned_routes_answer_for_the_served_version_only(client, suffix):
+    assert client.get(f"/v2/models/model/versions/1.0.0{suffix}").status_code == 200
+    unknown = client.get(f"/v2/models/model/versions/2.0.0{suffix}")
+    assert unknown.status_code == 404
+    assert unknown.json() == {
+        "error": "unknown version '2.0.0' of model 'model'; this server serves version '1.0.0'"
+    }
+
+
+def test_v2_versioned_infer_answers_its_version(client):
+    body = {"inputs": [V2_TENSOR]}
+    response = client.post("/v2/models/model/versions/1.0.0/infer", json=body)
+    assert response.json()["model_version"] == "1.0.0"
+    assert response.json()["outputs"][0]["data"] == [0]
+    assert client.post("/v2/models/model/versions/0.9/infer", json=body).status_code == 404
+
+
+def test_v2_requested_output_and_false_binary_flags_are_plain_json(client):
+    # GIVEN a request naming the label output and asking, in Triton's words, for no binary
+    request = {
+        "id": "42",
+        "parameters": {"binary_data_output": False},
+        "inputs": [V2_TENSOR],
+        "outputs": [{"name": "label", "parameters": {"binary_data": False}}],
+    }
+    # THEN it is answered in JSON with its id
+    response = client.post("/v2/models/model/infer", json=request)
+    assert response.json() == {
+        "id": "42",
+        "model_name": "model",
+        "model_version": "1.0.0",
+        "outputs": [{"name": "label", "shape": [1], "datatype": "INT64", "data": [0]}],
+    }
+
+
+def with_request(**fields: object) -> dict[str, object]:
+    """A valid v2 inference request with ``fields`` replaced."""
+    return {"inputs": [V2_TENSOR], **fields}
+
+
+def with_input(**fields: object) -> dict[str, object]:
+    """A valid v2 inference request whose input tensor has ``fields`` replaced."""
+    return {"inputs": [{**V2_TENSOR, **fields}]}
+
+
+def output(**parameters: object) -> dict[str, object]:
+    """A request for the label output with ``parameters``."""
+    return {"outputs": [{"name": "label", "parameters": parameters}]}
+
+
+EXTENSION_REQUESTS = [
+    pytest.param(
+        with_request(parameters={"binary_data_output": True}),
+        'is not supported: request parameter "binary_data_output"',
+        id="binary-output",
+    ),
+    pytest.param(
+        with_input(parameters={"binary_data_size": 16}),
+        "binary tensor data extension",
+        id="binary-input",
+    ),
+    pytest.param(
+        with_request(**output(binary_data=True)), "binary tensor data extension", id="binary-label"
+    ),
+    pytest.param(
+        with_request(**output(classification=2)), "classification extension", id="classification"
+    ),
+    pytest.param(
+        with_input(parameters={"shared_memory_region": "r", "shared_memory_byte_size": 16}),
+        "shared memory extension",
+        id="shm-input",
+    ),
+    pytest.param(
+        with_request(**output(shared_memory_region="r")), "shared memory extension", id="shm-output"
+    ),
+    pytest.param(
+        with_request(parameters={"sequence_id": 7, "sequence_start": True}),
+        "sequence extension",
+        id="sequence",
+    ),
+    pytest.param(
+        with_request(parameters={"priority": 1}), "scheduling (priority) extension", id="priority"
+    ),
+    pytest.param(
+        with_request(parameters={"temperature": 0.5}),
+        'request parameter "temperature" is not supported',
+        id="unknown-parameter",
+    ),
+    pytest.param(
+        with_request(parameters={"a": [1]}), "must be a string, number or bool", id="param-list"
+    ),
+    pytest.param(with_request(parameters=[]), '"parameters" must be an object', id="params-list"),
+]
+
+
+@pytest.mark.parametrize(("request_body", "message"), EXTENSION_REQUESTS)
+def test_v2_extension_parameters_get_a_400_naming_them(client, request_body, message):
+    response = client.post("/v2/models/model/infer", json=request_body)
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"], response.text
+
+
+def test_v2_binary_body_and_compression_are_refused_by_name(client):
+    binary = client.post(
+        "/v2/models/model/infer",
+        content=b'{"inputs": []}' + b"\0" * 16,
+        headers={"Inference-Header-Content-Length": "14"},
+    )
+    gzipped = client.post(
+        "/v2/models/model/infer", content=b"\x1f\x8b", headers={"Content-Encoding": "gzip"}
+    )
+    assert binary.status_code == 400
+    assert "binary tensor data extension" in binary.json()["error"]
+    assert "Inference-Header-Content-Length" in binary.json()["error"]
+    assert (gzipped.status_code, gzipped.json()["error"]) == (
+        415,
+        "Content-Encoding 'gzip' is not supported; send plain JSON",
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "extension"),
+    [
+        ("GET", "/v2/models/stats", "statistics"),
+        ("GET", "/v2/models/model/versions/1.0.0/stats", "statistics"),
+        ("GET", "/v2/models/model/config", "model configuration"),
+        ("POST", "/v2/repository/index", "model repository"),
+        ("POST", "/v2/repository/models/model/load", "model repository"),
+        ("POST", "/v2/systemsharedmemory/region/r/register", "system shared memory"),
+        ("GET", "/v2/cudasharedmemory/status", "CUDA shared memory"),
+        ("GET", "/v2/trace/setting", "trace"),
+        ("POST", "/v2/logging", "logging"),
+        ("POST", "/v2/models/model/generate", "generate"),
+    ],
+)
+def test_v2_extension_routes_get_a_400_naming_the_extension(client, method, path, extension):
+    response = client.request(method, path)
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "error": f"the {extension} extension of the Open Inference Protocol is not supported: "
+        f"{method} {path}"
+    }
+    assert response.headers["X-Model-Version"] == "1.0.0"
+
+
+@pytest.mark.parametrize(
+    ("request_body", "message"),
+    [
+        (with_request(id=42), '"id" must be a string'),
+        (with_input(name="x"), "unknown input 'x'; the model takes 'input'"),
+        (with_input(datatype="FLOAT"), "unknown \"datatype\" 'FLOAT'; one of ['BF16', 'BOOL',"),
+        (with_input(datatype="BOOL", data=[True] * 4), "datatype BOOL: the model takes numbers"),
+        (with_input(shape=[True, 4]), "list of non-negative integers"),
+        (with_request(outputs=[{"name": "probabilities"}]), "unknown output 'probabilities'"),
+        (with_request(outputs={"name": "label"}), '"outputs" must be a list of objects'),
+        ([V2_TENSOR], "the inference request must be a JSON object"),
+    ],
+    ids=["id-int", "input-name", "datatype", "bool", "shape-bool", "output", "outputs", "list"],
+)
+def test_v2_malformed_requests_get_a_400_saying_why(client, request_body, message):
+    response = client.post("/v2/models/model/infer", json=request_body)
+    assert response.status_code == 400, response.text
+    assert message in response.json()["error"], response.text
+
+
+def test_v2_infer_with_get_is_405(client):
+    assert client.get("/v2/models/model/infer").status_code == 405
 
 
 def test_config_reads_the_environment(monkeypatch):
