@@ -262,7 +262,8 @@ def check_parameters(value: Any, where: str, extensions: dict[str, str]) -> None
         if key in ("binary_data", "binary_data_output") and setting is False:
             continue
         if key in extensions:
-            raise unsupported(extensions[key], f'{where} parameter "{key}"; send JSON "data"')
+            hint = '; send tensors as JSON "data"' if extensions[key] == BINARY else ""
+            raise unsupported(extensions[key], f'{where} parameter "{key}"{hint}')
         raise RequestError(400, f'{where} parameter "{key}" is not supported (none are)')
 
 

@@ -210,7 +210,7 @@ def output(**parameters: object) -> dict[str, object]:
 EXTENSION_REQUESTS = [
     pytest.param(
         with_request(parameters={"binary_data_output": True}),
-        'is not supported: request parameter "binary_data_output"',
+        'is not supported: request parameter "binary_data_output"; send tensors as JSON "data"',
         id="binary-output",
     ),
     pytest.param(
@@ -222,7 +222,10 @@ EXTENSION_REQUESTS = [
         with_request(**output(binary_data=True)), "binary tensor data extension", id="binary-label"
     ),
     pytest.param(
-        with_request(**output(classification=2)), "classification extension", id="classification"
+        with_request(**output(classification=2)),
+        "the classification extension of the Open Inference Protocol is not supported: "
+        "output 'label' parameter \"classification\"",
+        id="classification",
     ),
     pytest.param(
         with_input(parameters={"shared_memory_region": "r", "shared_memory_byte_size": 16}),
