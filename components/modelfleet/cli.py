@@ -30,6 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     plan_cmd.add_argument("--policy-config", type=Path, help="YAML/JSON policy config")
     plan_cmd.add_argument("--format", choices=("table", "markdown"), default="table")
     commands.add_parser("schema", help="print the JSON Schema of the modelfleet config")
+    graph = commands.add_parser("graph", help="draw models, locations and verdicts")
+    graph.add_argument("--stack", required=True, help="stack name or path to a stack file")
+    graph.add_argument("--policy-config", type=Path, help="YAML/JSON policy config")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid")
+    status = commands.add_parser("status", help="desired vs running version per endpoint")
+    status.add_argument("--stack", required=True, help="stack name")
+    status.add_argument("--format", choices=("table", "json"), default="table")
+    status.add_argument("--watch", action="store_true", help="refresh in place until Ctrl-C")
     return parser
 
 
@@ -104,11 +112,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             print(f"ok: {len(config.models)} models, {len(config.locations)} locations")
             return EXIT_OK
+        if args.command == "status":
+            from modelfleet import fleet_status  # rich and the probes load only when used
+
+            return fleet_status.main(args.stack, config, args.format, args.watch)
         verdicts = plan(config, load_policy_config(args.policy_config))
     except ConfigError as exc:
         for issue in exc.issues:
             print(f"error: {issue}", file=sys.stderr)
         return EXIT_INVALID
+    if args.command == "graph":
+        from modelfleet import fleet_graph  # graphviz loads only when drawing
+
+        return fleet_graph.write(config, verdicts, args.format, args.stack, sys.stdout.buffer)
     print(render_table(verdicts, markdown=args.format == "markdown"))
     return EXIT_OK if all(v.allowed for v in verdicts) else EXIT_REFUSED
 
