@@ -15,6 +15,9 @@ import pytest
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
+from tests.provider_outputs import provider_result
+from tests.provider_schemas import check_registration
+
 
 def secret_value(value: Any) -> Any:
     """The value inside a secret as the engine receives it; fails if it is not a secret."""
@@ -45,6 +48,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
         self.pending: dict[str, Any] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        # A provider refuses what its schema does not allow; so does this mock.
+        check_registration(args.typ, args.name, args.inputs)
         self.resources.append(
             Registered(
                 type=args.typ,
@@ -56,7 +61,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 dependencies=list(self.pending.get("dependencies", [])),
             )
         )
-        return f"{args.name}-id", dict(args.inputs)
+        return provider_result(args.typ, args.name, args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
         if args.token not in self.invokes:
