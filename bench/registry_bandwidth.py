@@ -58,6 +58,9 @@ ACCESS = re.compile(
     r'"(?P<method>[A-Z]+) (?P<path>\S+) HTTP/[\d.]+" (?P<status>\d{3}) (?P<size>\d+|-)'
 )
 CERTS_D = Path("/etc/docker/certs.d")
+BRIDGE, BRIDGE_CIDR = "mfbw0", "10.216.47.1/24"
+ADDRESS_POOL = "base=10.217.0.0/16,size=24"
+"""The scratch engine's own bridge and networks: never the main engine's docker0 or pools."""
 LINK_MBIT = 2.0
 """A thin edge link, for the time each pull would take on it (computed, not measured)."""
 
@@ -168,6 +171,8 @@ def registries(root: Path) -> Iterator[Site]:
 def scratch_engine(root: Path, mirror: str, ca: Path) -> Iterator[docker.DockerClient]:
     """A dockerd that holds no image, trusting the mirror's CA: a new edge host."""
     (root / "daemon.json").write_text("{}")
+    subprocess.run(["ip", "link", "add", BRIDGE, "type", "bridge"], check=True)
+    subprocess.run(["ip", "addr", "add", BRIDGE_CIDR, "dev", BRIDGE], check=True)
     trusted = CERTS_D / mirror
     trusted.mkdir(parents=True, exist_ok=True)
     shutil.copy(ca, trusted / "ca.crt")
@@ -177,7 +182,9 @@ def scratch_engine(root: Path, mirror: str, ca: Path) -> Iterator[docker.DockerC
             *("dockerd", "--config-file", str(root / "daemon.json")),
             *("--data-root", str(root / "data"), "--exec-root", str(root / "exec")),
             *("--pidfile", str(root / "docker.pid"), "-H", f"unix://{root}/docker.sock"),
-            *("--bridge=none", "--iptables=false", "--ip-masq=false"),
+            # Its own bridge: with --bridge=none dockerd deletes docker0, the main engine's.
+            *("--bridge", BRIDGE, "--iptables=false", "--ip-masq=false"),
+            *("--default-address-pool", ADDRESS_POOL),
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -196,6 +203,7 @@ def scratch_engine(root: Path, mirror: str, ca: Path) -> Iterator[docker.DockerC
             daemon.wait()
         log.close()
         shutil.rmtree(trusted, ignore_errors=True)
+        subprocess.run(["ip", "link", "delete", BRIDGE], check=False)
 
 
 def _wait_for(client: docker.DockerClient) -> None:
