@@ -34,6 +34,15 @@ CHECKED = ("aws:", "azure-native:", "kubernetes:")
 """Type-token prefixes of the packages whose schemas are checked."""
 ANY = ("pulumi.json#/Any", "pulumi.json#/Asset", "pulumi.json#/Archive")
 UNKNOWN = rpc.UNKNOWN
+ARM_DEPLOYMENT = "azure-native:resources:Deployment"
+ARM_TYPES = {
+    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints": (
+        "azure-native:machinelearningservices:OnlineEndpoint"
+    ),
+}
+"""Resources an ARM template may put, by ARM type: checked as the azure-native resource."""
+ARM_BODY = ("identity", "kind", "location", "properties", "sku", "tags")
+"""The parts of a template resource that are its REST body (the rest is template syntax)."""
 OPAQUE_SIGS = (rpc._special_resource_sig, rpc._special_asset_sig, rpc._special_archive_sig)
 
 
@@ -98,7 +107,32 @@ class Schemas:
             "required": resource.get("requiredInputs", []),
         }
         walk.value(shape, dict(inputs), "")
+        if token == ARM_DEPLOYMENT:
+            self.template(walk, _plain(_plain(inputs.get("properties")) or {}).get("template"))
         return walk.violations
+
+    def template(self, walk: "_Walk", template: Any) -> None:
+        """Check the bodies an ARM template puts, as the resource they are would be checked.
+
+        A template's resources go to Azure without any provider's schema in the way.
+        """
+        resources = _plain(template).get("resources", []) if isinstance(template, Mapping) else []
+        for index, body in enumerate(map(_plain, resources)):
+            token = ARM_TYPES.get(body.get("type", "")) if isinstance(body, Mapping) else None
+            if token is None:
+                continue
+            resource = self.resources[token]
+            path = f"properties.template.resources[{index}]"
+            if body.get("apiVersion") != resource["apiVersion"]:
+                walk.fail(
+                    f"{path}.apiVersion",
+                    "api version",
+                    f"{body.get('apiVersion')!r} is not {resource['apiVersion']!r}, the version "
+                    f"the schema of {token} describes",
+                )
+            for key in ARM_BODY:
+                if key in body:
+                    walk.value(resource["inputProperties"][key], body[key], f"{path}.{key}")
 
 
 class _Walk:

@@ -86,6 +86,7 @@ RULES = [
 ]
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 CONSTANT = re.compile(r"""pulumi\.set\(__self__, "(\w+)", '([^']*)'\)""")
+API_VERSION = re.compile(r"Uses Azure REST API version (\S+?)\.(\s|$)")
 TOKEN = re.compile(r"""__init__\(\s*'([^']+)'""")
 
 
@@ -108,10 +109,14 @@ class SdkSchema:
         if match is None:
             raise ValueError(f"{path}: no type token in _internal_init")
         shape = self.object_shape(getattr(module, f"{class_name}Args"))
-        return match.group(1), {
+        resource: dict[str, Any] = {
             "inputProperties": shape["properties"],
             "requiredInputs": shape.get("required", []),
         }
+        api = API_VERSION.search(inspect.getsource(cls))
+        if api:
+            resource["apiVersion"] = api.group(1)
+        return match.group(1), resource
 
     def object_shape(self, cls: type) -> dict[str, Any]:
         names = _types.input_type_py_to_pulumi_names(cls)
@@ -282,6 +287,9 @@ def kubernetes_schema(swagger_path: Path, version: str) -> dict[str, Any]:
     for token in KUBERNETES_RESOURCES:
         shape = _k8s_spec(definitions[by_kind[token]], definitions, types)
         properties = {k: v for k, v in shape["properties"].items() if k != "status"}
+        group_version, _, kind = token.removeprefix("kubernetes:").partition(":")
+        properties["apiVersion"] = {"type": "string", "const": group_version.removeprefix("core/")}
+        properties["kind"] = {"type": "string", "const": kind}
         resources[token] = {
             "inputProperties": properties,
             "requiredInputs": shape.get("required", []),
@@ -298,7 +306,8 @@ def kubernetes_schema(swagger_path: Path, version: str) -> dict[str, Any]:
             "generator": "scripts/extract-provider-schemas",
             "rules": [
                 "resource tokens are kubernetes:<group or core>/<version>:<Kind>, from "
-                "x-kubernetes-group-version-kind; status (read-only) is not an input",
+                "x-kubernetes-group-version-kind; status (read-only) is not an input; "
+                "apiVersion and kind are constants of the resource",
                 "format int-or-string takes an integer or a string; a Quantity a string or "
                 "a number (as the API server decodes it)",
                 "the document carries no enums and no patterns",
