@@ -75,19 +75,28 @@ def running_registries(directory: Path) -> Iterator[Registries]:
         _script("stop-registry", directory)
 
 
+@contextmanager
+def docker_trusts(registries: Registries) -> Iterator[None]:
+    """This machine's engine trusts the mirror's CA, as an edge host's would, until the exit."""
+    trusted = CERTS_D / registries.mirror
+    trusted.mkdir(parents=True, exist_ok=True)
+    (trusted / "ca.crt").write_text(registries.ca)
+    try:
+        yield
+    finally:
+        (trusted / "ca.crt").unlink(missing_ok=True)
+        with suppress(OSError):
+            trusted.rmdir()
+
+
 @pytest.fixture(scope="session")
 def registries(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registries]:
     """The session's origin and mirror; this machine's engine trusts the mirror's CA."""
-    with running_registries(tmp_path_factory.mktemp("registries")) as started:
-        trusted = CERTS_D / started.mirror
-        trusted.mkdir(parents=True, exist_ok=True)
-        (trusted / "ca.crt").write_text(started.ca)
-        try:
-            yield started
-        finally:
-            (trusted / "ca.crt").unlink(missing_ok=True)
-            with suppress(OSError):
-                trusted.rmdir()
+    with (
+        running_registries(tmp_path_factory.mktemp("registries")) as started,
+        docker_trusts(started),
+    ):
+        yield started
 
 
 def _script(name: str, directory: Path) -> str:
