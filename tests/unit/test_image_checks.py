@@ -6,6 +6,7 @@ from modelfleet.images.checks import (
     ImageIssue,
     PlacedImage,
     auth_issues,
+    aws_image,
     aws_issues,
     digest_issues,
     ecr_region,
@@ -35,11 +36,22 @@ def test_an_ecr_private_registry_is_known_by_its_host(host, region):
 
 def test_sagemaker_pulling_from_ecr_of_its_own_region_passes():
     image = f"{ECR_FRANKFURT}/ml/fraud-scorer@{DIGEST}"
-    assert aws_issues("fraud-scorer", image, "aws-frankfurt", "eu-central-1", None) == []
+    assert aws_issues("fraud-scorer", image, "aws-frankfurt", "eu-central-1", None, False) == []
     elsewhere = f"registry.example.com/ml/fraud-scorer@{DIGEST}"
     assert (
-        aws_issues("fraud-scorer", elsewhere, "aws-frankfurt", "eu-central-1", ECR_FRANKFURT) == []
+        aws_issues("fraud-scorer", elsewhere, "aws-frankfurt", "eu-central-1", ECR_FRANKFURT, False)
+        == []
     )
+
+
+def test_without_a_registry_an_ecr_image_of_another_region_is_pulled_from_its_replica():
+    # GIVEN an image in ECR eu-central-1 and an endpoint in eu-west-3 naming no registry
+    image = f"{ECR_FRANKFURT}/ml/demand-forecast@{DIGEST}"
+    # THEN the endpoint pulls the same repository and digest from ECR in eu-west-3
+    assert aws_image(image, "eu-west-3", None) == (
+        f"111122223333.dkr.ecr.eu-west-3.amazonaws.com/ml/demand-forecast@{DIGEST}"
+    )
+    assert aws_issues("demand-forecast", image, "aws-paris", "eu-west-3", None, False) == []
 
 
 def test_a_location_registry_in_another_region_is_refused_at_the_location_s_key():
@@ -50,6 +62,7 @@ def test_a_location_registry_in_another_region_is_refused_at_the_location_s_key(
         "aws-frankfurt",
         "eu-central-1",
         "111122223333.dkr.ecr.eu-west-1.amazonaws.com/ml",
+        True,
     )
     # THEN the issue names the registry key and says which rule and what to use
     assert issues == [
@@ -69,14 +82,21 @@ def test_without_a_registry_an_image_outside_ecr_is_refused_at_the_model_s_image
         "aws-frankfurt",
         "eu-central-1",
         None,
+        False,
     )
     assert [str(issue) for issue in issues] == [
         "modelfleet:models.fraud-scorer.image: location 'aws-frankfurt' is SageMaker in "
-        "eu-central-1, which pulls images only from Amazon ECR in its own region; "
-        "harbor.munich.example is not an Amazon ECR private registry: use "
-        "<account>.dkr.ecr.eu-central-1.amazonaws.com[/prefix] "
-        "(set modelfleet:locations.aws-frankfurt.registry)"
+        "eu-central-1, which pulls images only from Amazon ECR in its own region, or a private "
+        "registry once the endpoint runs in a VPC; harbor.munich.example is not an Amazon ECR "
+        "private registry: use <account>.dkr.ecr.eu-central-1.amazonaws.com[/prefix] "
+        "(or set modelfleet:locations.aws-frankfurt.registry)"
     ]
+
+
+@pytest.mark.parametrize("registry", [None, "harbor.munich.example/ml"])
+def test_an_endpoint_in_a_vpc_may_pull_from_a_private_registry(registry):
+    image = f"harbor.munich.example/ml/fraud-scorer@{DIGEST}"
+    assert aws_issues("fraud-scorer", image, "aws-frankfurt", "eu-central-1", registry, True) == []
 
 
 @pytest.mark.parametrize(

@@ -97,12 +97,12 @@ def test_a_hybrid_stack_runs_one_digest_each_placement_under_its_own_registry():
     # AND both AWS locations pull from ECR in their own region
     for name, (kind, region, registry) in HYBRID.items():
         if kind == "aws" and region is not None:
-            assert aws_issues("fraud-scorer", IMAGE, name, region, registry) == []
+            assert aws_issues("fraud-scorer", IMAGE, name, region, registry, False) == []
 
 
 def test_a_hybrid_stack_with_another_region_s_ecr_is_refused_at_its_key_path():
     ireland = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/ml"
-    issues = aws_issues("fraud-scorer", IMAGE, "aws-frankfurt", "eu-central-1", ireland)
+    issues = aws_issues("fraud-scorer", IMAGE, "aws-frankfurt", "eu-central-1", ireland, False)
     assert [issue.path for issue in issues] == ["modelfleet:locations.aws-frankfurt.registry"]
 
 

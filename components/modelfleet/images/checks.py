@@ -9,9 +9,9 @@ every other config error.
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from modelfleet.images.reference import ImageRef, Registry
+from modelfleet.images.reference import ImageRef, resolve
 
 ECR_HOST = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com$"
@@ -68,31 +68,49 @@ def digest_issues(model: str, image: str, stack: str) -> list[ImageIssue]:
 
 
 def aws_issues(
-    model: str, image: str, location: str, region: str, registry: str | None
+    model: str, image: str, location: str, region: str, registry: str | None, in_vpc: bool
 ) -> list[ImageIssue]:
     """A SageMaker endpoint pulls from Amazon ECR in its own region (docs/images.md).
 
+    Or, in a VPC, from a private registry reachable there (``RepositoryAccessMode: Vpc``).
+    Without a ``registry`` an ECR image of another region is pulled from its replica in
+    this one (:func:`aws_image`), as the SageMaker target always did; a ``registry``
+    naming ECR of another region is refused, since it says where the image must be.
     The issue names the location's ``registry`` when it set one, else the model's image.
     """
-    resolved = (
-        ImageRef.parse(image)
-        if registry is None
-        else ImageRef.parse(image).under(Registry.parse(registry))
-    )
+    resolved = ImageRef.parse(aws_image(image, region, registry))
     found = ecr_region(resolved.host)
-    if found == region:
+    if found == region or (found is None and in_vpc):
         return []
     where = f"ECR in {found}" if found else "not an Amazon ECR private registry"
     path = model_path(model) if registry is None else registry_path(location)
-    hint = "" if registry is not None else f" (set modelfleet:locations.{location}.registry)"
+    hint = "" if registry is not None else f" (or set modelfleet:locations.{location}.registry)"
+    vpc = "" if in_vpc else ", or a private registry once the endpoint runs in a VPC"
     return [
         ImageIssue(
             path,
             f"location {location!r} is SageMaker in {region}, which pulls images only from "
-            f"Amazon ECR in its own region; {resolved.host} is {where}: use "
+            f"Amazon ECR in its own region{vpc}; {resolved.host} is {where}: use "
             f"<account>.dkr.ecr.{region}.amazonaws.com[/prefix]{hint}",
         )
     ]
+
+
+def aws_image(image: str, region: str, registry: str | None) -> str:
+    """The image a SageMaker endpoint in ``region`` pulls.
+
+    Under the location's ``registry`` when it names one; else an ECR image of another
+    region becomes its cross-region replica in ``region`` (same account, repository
+    and digest: ECR replication keeps them); anything else is left as written.
+    """
+    if registry is not None:
+        return resolve(image, registry)
+    ref = ImageRef.parse(image)
+    found = ECR_HOST.match(ref.host)
+    if found is None or found["region"] == region:
+        return image
+    host = ref.host.replace(f".{found['region']}.", f".{region}.", 1)
+    return str(replace(ref, host=host))
 
 
 def auth_issues(location: str, kind: str, has_auth: bool) -> list[ImageIssue]:
