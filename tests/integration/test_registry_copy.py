@@ -13,7 +13,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from modelfleet.images.copy import ImageCopyError, RegistryAccess, copy_image
+from modelfleet.images.copy import ImageCopyError, RegistryAccess, copy_image, pin
 from modelfleet.images.registry_copy import RegistryCopyProvider
 from tests.integration.edge_fixtures import free_port
 from tests.registry_fixtures import (
@@ -92,6 +92,15 @@ def test_a_tag_only_source_is_copied_by_the_digest_the_tag_points_at(registries,
         destination_access=registries.mirror_access(),
     )
     assert result.image == f"{registries.mirror}/{repository}@{digest}"
+
+
+def test_a_tag_is_pinned_to_the_digest_the_registry_holds_for_it(registries, pushed):
+    repository, digest = pushed
+    assert pin(f"{registries.origin}/{repository}:1.0.0") == (
+        f"{registries.origin}/{repository}@{digest}"
+    )
+    with pytest.raises(ImageCopyError, match=r"does not exist"):
+        pin(f"{registries.origin}/{repository}:9.9.9")
 
 
 def test_a_wrong_password_fails_naming_the_registry_and_never_the_password(registries, pushed):

@@ -78,6 +78,21 @@ def manifest_digest(image: str, access: RegistryAccess | None = None) -> str | N
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def pin(image: str, access: RegistryAccess | None = None) -> str:
+    """``image`` pinned to the digest its tag names in its registry now.
+
+    For a stack whose image is built where it deploys (``local``): the program pins
+    the tag when it runs, so every resource, and the policy pack, sees a digest.
+    """
+    ref = ImageRef.parse(image)
+    if ref.pinned:
+        return str(ref)
+    digest = manifest_digest(image, access)
+    if digest is None:
+        raise ImageCopyError(f"{image} does not exist in {ref.host}")
+    return str(ImageRef(ref.host, ref.repository, digest=digest))
+
+
 def copy_image(
     source: str,
     destination: str,
