@@ -108,7 +108,7 @@ class Schemas:
         }
         walk.value(shape, dict(inputs), "")
         if token == ARM_DEPLOYMENT:
-            self.template(walk, _plain(_plain(inputs.get("properties")) or {}).get("template"))
+            self.template(walk, plain(plain(inputs.get("properties")) or {}).get("template"))
         return walk.violations
 
     def template(self, walk: "_Walk", template: Any) -> None:
@@ -116,8 +116,8 @@ class Schemas:
 
         A template's resources go to Azure without any provider's schema in the way.
         """
-        resources = _plain(template).get("resources", []) if isinstance(template, Mapping) else []
-        for index, body in enumerate(map(_plain, resources)):
+        resources = plain(template).get("resources", []) if isinstance(template, Mapping) else []
+        for index, body in enumerate(map(plain, resources)):
             token = ARM_TYPES.get(body.get("type", "")) if isinstance(body, Mapping) else None
             if token is None:
                 continue
@@ -151,7 +151,7 @@ class _Walk:
         return self.schemas.types[f"{self.package}/{ref.removeprefix('#/types/')}"]
 
     def value(self, spec: Mapping[str, Any], value: Any, path: str) -> None:
-        value = _plain(value)
+        value = plain(value)
         if value is None or value == UNKNOWN or _opaque(value):
             return
         if "$ref" in spec:
@@ -201,7 +201,7 @@ class _Walk:
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.fail(where, "unknown property", f"{key!r} is not a property{hint}")
         for key in spec.get("required", []):
-            if _plain(value.get(key)) is None:
+            if plain(value.get(key)) is None:
                 self.fail(
                     f"{path}.{key}" if path else key, "missing required", f"{key!r} is required"
                 )
@@ -210,7 +210,7 @@ class _Walk:
         discriminator = spec.get("discriminator")
         if discriminator and isinstance(value, Mapping):
             prop, mapping = discriminator["propertyName"], discriminator["mapping"]
-            tag = _plain(value.get(prop))
+            tag = plain(value.get(prop))
             if tag in mapping:
                 self.value({"$ref": mapping[tag]}, value, path)
             elif tag != UNKNOWN:
@@ -242,7 +242,7 @@ def _is(kind: str, value: Any) -> bool:
     return isinstance(value, checks[kind]) and not (kind == "number" and isinstance(value, bool))
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """The value inside a secret or an output value, as the provider receives it."""
     while isinstance(value, Mapping) and value.get(rpc._special_sig_key) in (
         rpc._special_secret_sig,
