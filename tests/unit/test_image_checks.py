@@ -11,6 +11,7 @@ from modelfleet.images.checks import (
     digest_issues,
     ecr_region,
     is_prod_like,
+    placement_image,
     same_digest_issues,
 )
 
@@ -169,3 +170,24 @@ def test_different_versions_may_run_different_digests_and_tags_are_left_to_pinni
         placed("munich-onprem", None, "1.4.0"),
     ]
     assert same_digest_issues(placements) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "registry", "region", "expected"),
+    [
+        ("edge", "registry.plant-lyon.example:5000", None, "registry.plant-lyon.example:5000"),
+        ("kubernetes", None, None, ECR_FRANKFURT),
+        ("aws", None, "eu-west-3", "111122223333.dkr.ecr.eu-west-3.amazonaws.com"),
+        (
+            "aws",
+            "444455556666.dkr.ecr.eu-west-3.amazonaws.com",
+            "eu-west-3",
+            "444455556666.dkr.ecr.eu-west-3.amazonaws.com",
+        ),
+    ],
+)
+def test_each_placement_runs_the_same_digest_from_where_its_kind_pulls(
+    kind, registry, region, expected
+):
+    image = f"{ECR_FRANKFURT}/ml/fraud-scorer@{DIGEST}"
+    assert placement_image(image, kind, registry, region) == f"{expected}/ml/fraud-scorer@{DIGEST}"

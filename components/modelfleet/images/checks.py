@@ -113,6 +113,13 @@ def aws_image(image: str, region: str, registry: str | None) -> str:
     return str(replace(ref, host=host))
 
 
+def placement_image(image: str, kind: str, registry: str | None, region: str | None) -> str:
+    """The image one placement runs: what ``modelfleet plan`` shows and the target gets."""
+    if kind == "aws" and region is not None:
+        return aws_image(image, region, registry)
+    return resolve(image, registry)
+
+
 def auth_issues(location: str, kind: str, has_auth: bool) -> list[ImageIssue]:
     """Pull credentials only where the stack's credentials are what pulls."""
     if not has_auth or kind in AUTH_KINDS:
