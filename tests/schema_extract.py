@@ -353,6 +353,7 @@ def _k8s_spec(d: Mapping[str, Any], definitions: Mapping[str, Any], types: dict[
 
 
 def write(schema: Mapping[str, Any], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{schema['name']}-{schema['version']}.json"
     path.write_text(json.dumps(schema, indent=1, sort_keys=False) + "\n")
     return path
@@ -366,7 +367,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     schemas = [sdk_schema(package, paths) for package, paths in SDK_RESOURCES.items()]
-    swagger = args.swagger or kubernetes_swagger(KUBERNETES_VERSION)
+    try:
+        swagger = args.swagger or kubernetes_swagger(KUBERNETES_VERSION)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = getattr(error, "stderr", None) or error
+        print(
+            f"error: cannot get k8s.io/kubernetes@v{KUBERNETES_VERSION} through `go mod "
+            f"download` ({str(detail).strip()}); pass --swagger PATH/swagger.json",
+            file=sys.stderr,
+        )
+        return 1
     schemas.append(kubernetes_schema(swagger, KUBERNETES_VERSION))
     for schema in schemas:
         path = write(schema, args.out)
