@@ -175,6 +175,19 @@ def blob_size(
     return int(response.headers["Content-Length"])
 
 
+def put_manifest(registry: str, repository: str, tag: str, raw: bytes, media_type: str) -> str:
+    """PUT a manifest (plain HTTP registry) under ``tag``; its digest as the registry states it."""
+    with _session(None, None) as session:
+        response = session.put(
+            f"{registry_url(registry, None)}/{repository}/manifests/{tag}",
+            data=raw,
+            headers={"Content-Type": media_type},
+            timeout=10,
+        )
+    response.raise_for_status()
+    return response.headers["Docker-Content-Digest"]
+
+
 def delete_manifest(
     registry: str, repository: str, digest: str, ca: Path, auth: tuple[str, str]
 ) -> None:

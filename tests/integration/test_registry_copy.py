@@ -22,8 +22,10 @@ from tests.registry_fixtures import (
     delete_manifest,
     fetch_manifest,
     push,
+    put_manifest,
 )
 
+INDEX_TYPE = "application/vnd.docker.distribution.manifest.list.v2+json"
 SYSTEM_CAS = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
@@ -69,6 +71,43 @@ def test_the_copy_keeps_the_digest_manifest_and_blobs_byte_for_byte(registries, 
     for blob in [document["config"], *document["layers"]]:
         size = blob_size(registries.mirror, repository, blob["digest"], registries.ca_path, auth)
         assert size == blob["size"], blob["digest"]
+
+
+def test_a_multi_platform_index_is_copied_whole_under_its_own_digest(registries, pushed):
+    # GIVEN an image index in the origin naming the pushed manifest for linux/amd64
+    repository, digest = pushed
+    origin = fetch_manifest(registries.origin, repository, digest)
+    assert origin is not None
+    index = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": INDEX_TYPE,
+            "manifests": [
+                {
+                    "mediaType": origin.media_type,
+                    "digest": digest,
+                    "size": len(origin.raw),
+                    "platform": {"architecture": "amd64", "os": "linux"},
+                }
+            ],
+        }
+    ).encode()
+    index_digest = put_manifest(registries.origin, repository, "multi", index, INDEX_TYPE)
+    # WHEN the index is copied into the mirror
+    copy_image(
+        f"{registries.origin}/{repository}@{index_digest}",
+        f"{registries.mirror}/{repository}",
+        destination_access=registries.mirror_access(),
+    )
+    # THEN the mirror serves the same index bytes and the manifest it names
+    auth = (registries.user, registries.password)
+    mirrored = fetch_manifest(registries.mirror, repository, index_digest, registries.ca_path, auth)
+    child = fetch_manifest(registries.mirror, repository, digest, registries.ca_path, auth)
+    assert mirrored is not None
+    assert mirrored.raw == index
+    assert mirrored.content_digest == index_digest
+    assert child is not None
+    assert child.raw == origin.raw
 
 
 def test_a_registry_already_holding_the_digest_is_skipped(registries, pushed):
