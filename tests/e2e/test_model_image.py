@@ -8,10 +8,15 @@ session's real registries and this machine's Docker engine.
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +42,15 @@ COPY_TYPE = "pulumi-python:dynamic/images:RegistryCopy"
 CONTAINER_TYPE = "pulumi-python:dynamic/edge:EdgeContainer"
 
 
-def program(registries: Registries, source: str, model: str, port: int) -> Any:
+@dataclass
+class Release:
+    """What the program deploys; a test changes it between two ``up``s."""
+
+    source: str
+    version: str = "1.0.0"
+
+
+def program(registries: Registries, release: Release, model: str, port: int) -> Any:
     """One model image mirrored to the site, one edge container pulling it from there."""
 
     def run() -> None:
@@ -48,12 +61,14 @@ def program(registries: Registries, source: str, model: str, port: int) -> Any:
         image = ModelImage(
             model,
             {
-                "image": source,
-                "version": "1.0.0",
+                "image": release.source,
+                "version": release.version,
                 "registries": [{"registry": registries.mirror, "auth": auth, "ca": registries.ca}],
             },
         )
-        props = edge_props("unused", model, port, registry_auth=auth, tls=None)
+        props = edge_props(
+            "unused", model, port, registry_auth=auth, tls=None, version=release.version
+        )
         props["image"] = image.image_for(registries.mirror)
         args: EdgeContainerArgs = props  # type: ignore[assignment]
         container = EdgeContainer(f"{model}-gw-1", args)
@@ -89,35 +104,47 @@ def engine() -> Iterator[docker.DockerClient]:
     client.close()
 
 
-@pytest.fixture
-def stack(
-    tmp_path: Path, site: Registries, engine: docker.DockerClient
-) -> Iterator[tuple[auto.Stack, str, str, int]]:
-    """A stack of its own (file backend in tmp_path) over the test image in the origin."""
-    registries = site
-    model = f"imge2e-{uuid.uuid4().hex[:6]}"
-    digest = push(engine, TEST_IMAGE, registries.origin, f"ml/{model}", "1.0.0")
-    source, port = f"{registries.origin}/ml/{model}@{digest}", free_port()
+def make_stack(
+    work: Path, registries: Registries, release: Release, model: str, port: int
+) -> auto.Stack:
+    """A stack of its own, its file backend under ``work``."""
+    (work / "state").mkdir(parents=True)
     options = auto.LocalWorkspaceOptions(
-        work_dir=str(tmp_path),
-        env_vars=engine_env(tmp_path / "state", LOCAL_PASSPHRASE),
+        work_dir=str(work),
+        env_vars=engine_env(work / "state", LOCAL_PASSPHRASE),
         project_settings=auto.ProjectSettings(name="modelfleet-images-e2e", runtime="python"),
     )
-    (tmp_path / "state").mkdir()
-    created = auto.create_or_select_stack(
+    return auto.create_or_select_stack(
         stack_name="images",
         project_name="modelfleet-images-e2e",
-        program=program(registries, source, model, port),
+        program=program(registries, release, model, port),
         opts=options,
     )
+
+
+@contextmanager
+def torn_down(stack: auto.Stack, engine: docker.DockerClient, model: str) -> Iterator[None]:
     try:
-        yield created, model, digest, port
+        yield
     finally:
-        created.destroy(on_output=lambda _: None)
+        stack.destroy(on_output=lambda _: None)
         for container in engine.containers.list(
             all=True, filters={"label": f"modelfleet/model={model}"}
         ):
             container.remove(force=True)
+
+
+@pytest.fixture
+def stack(
+    tmp_path: Path, site: Registries, engine: docker.DockerClient
+) -> Iterator[tuple[auto.Stack, str, str, int]]:
+    """A stack over the test image in the module's origin; destroyed afterwards."""
+    model, port = f"imge2e-{uuid.uuid4().hex[:6]}", free_port()
+    digest = push(engine, TEST_IMAGE, site.origin, f"ml/{model}", "1.0.0")
+    release = Release(f"{site.origin}/ml/{model}@{digest}")
+    created = make_stack(tmp_path, site, release, model, port)
+    with torn_down(created, engine, model):
+        yield created, model, digest, port
 
 
 def test_the_mirror_holds_the_digest_before_the_edge_host_pulls_it(stack, site):
@@ -167,3 +194,45 @@ def test_a_second_up_copies_nothing_and_destroy_leaves_the_registry_image(stack,
     auth = (registries.user, registries.password)
     held = fetch_manifest(registries.mirror, f"ml/{model}", digest, registries.ca_path, auth)
     assert held is not None
+
+
+def serving(engine: docker.DockerClient, model: str) -> list[tuple[str, str, str]]:
+    """Every container of ``model``: id, status, start time (what touching one changes)."""
+    found = engine.containers.list(all=True, filters={"label": f"modelfleet/model={model}"})
+    return [(c.id, c.attrs["State"]["Status"], c.attrs["State"]["StartedAt"]) for c in found]
+
+
+def test_a_site_mirror_that_is_down_fails_the_update_before_the_edge_host_is_touched(
+    tmp_path, engine
+):
+    # GIVEN version 1 deployed through a site mirror, and version 2 in the origin
+    model, port = f"imge2e-{uuid.uuid4().hex[:6]}", free_port()
+    v2 = f"modelfleet/edge-test:{model}"
+    dockerfile = f"FROM {TEST_IMAGE}\nLABEL org.opencontainers.image.version=2.0.0\n"
+    engine.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=v2, rm=True)
+    with (
+        running_registries(tmp_path / "registries") as registries,
+        docker_trusts(registries),
+    ):
+        digest = push(engine, TEST_IMAGE, registries.origin, f"ml/{model}", "1.0.0")
+        release = Release(f"{registries.origin}/ml/{model}@{digest}")
+        created = make_stack(tmp_path / "project", registries, release, model, port)
+        with torn_down(created, engine, model):
+            created.up(on_output=lambda _: None)
+            before = serving(engine, model)
+            new_digest = push(engine, v2, registries.origin, f"ml/{model}", "2.0.0")
+            # WHEN the mirror goes down and version 2 is rolled out
+            mirror_pid = int((registries.mirror_log.parent / "mirror.pid").read_text())
+            os.kill(mirror_pid, signal.SIGTERM)
+            release.source, release.version = (
+                f"{registries.origin}/ml/{model}@{new_digest}",
+                "2.0.0",
+            )
+            with pytest.raises(auto.CommandError) as failure:
+                created.up(on_output=lambda _: None)
+            # THEN the copy into the mirror fails, saying why, and version 1 serves untouched
+            assert f"registry {registries.mirror}" in str(failure.value)
+            assert "connection refused" in str(failure.value)
+            assert serving(engine, model) == before
+            assert get(f"http://127.0.0.1:{port}/ping") == (200, "1.0.0")
+    engine.images.remove(v2)
