@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--stack", required=True, help="stack name")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.add_argument("--watch", action="store_true", help="refresh in place until Ctrl-C")
+    status.add_argument("--interval", type=float, default=5.0, help="seconds between refreshes")
     return parser
 
 
@@ -115,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "status":
             from modelfleet import fleet_status  # rich and the probes load only when used
 
-            return fleet_status.main(args.stack, config, args.format, args.watch)
+            return fleet_status.main(args.stack, config, args.format, args.watch, args.interval)
         verdicts = plan(config, load_policy_config(args.policy_config))
     except ConfigError as exc:
         for issue in exc.issues:

@@ -28,7 +28,7 @@ from modelfleet.fleet_cloud import probe_cloud
 from modelfleet.fleet_probe import Probe, Target, health_url, probe_all, probe_http
 
 EXIT_OK, EXIT_DRIFT, EXIT_ERROR = 0, 1, 2
-WATCH_INTERVAL_S = 5.0
+WATCH_INTERVAL_S, MIN_INTERVAL_S = 5.0, 1.0
 """Between --watch rounds: each re-reads the outputs through the Pulumi CLI (about 1 s of CPU)."""
 HTTP_KINDS = ("edge", "kubernetes")
 """Kinds whose endpoints answer HTTP where this command runs (or resolve nowhere)."""
@@ -159,14 +159,16 @@ def watch(stack: auto.Stack, config: StackConfig, interval_s: float = WATCH_INTE
     return code
 
 
-def main(stack: str, config: StackConfig, fmt: str, watch_: bool) -> int:
+def main(
+    stack: str, config: StackConfig, fmt: str, watch_: bool, interval_s: float = WATCH_INTERVAL_S
+) -> int:
     """Run ``modelfleet status``: once, or refreshed in place until Ctrl-C."""
     from modelfleet import fleet_view  # rich loads only when status runs
 
     try:
         opened = open_stack(stack, project_dir(Path.cwd()))
         if watch_:
-            return watch(opened, config)
+            return watch(opened, config, max(interval_s, MIN_INTERVAL_S))
         deployed = read_deployed(opened, config)
         probes = fleet_view.probe_with_progress(
             deployed.targets, functools.partial(ask, config=config)
