@@ -120,7 +120,7 @@ def test_watch_draws_the_table_redraws_in_place_and_ctrl_c_exits_cleanly(deploye
     try:
         # WHEN status --watch runs in a terminal THEN it draws the table with both hosts
         child.expect("Ctrl-C to stop")
-        first = child.before
+        first = str(child.before)
         assert "canary" in first
         assert "gw-2" in first
         assert "2 healthy" in first
@@ -128,14 +128,14 @@ def test_watch_draws_the_table_redraws_in_place_and_ctrl_c_exits_cleanly(deploye
         # drawn over the previous table rather than below it
         Ping.version = "0.9.0"
         child.expect("2 drift")
-        assert ERASE_LINE_AND_GO_UP in child.before
+        assert ERASE_LINE_AND_GO_UP in str(child.before)
         child.expect("Ctrl-C to stop")
         # WHEN the user presses Ctrl-C THEN it exits without a traceback
         child.sendintr()
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
-    printed = first + child.before
+    printed = first + str(child.before)
     assert "Traceback" not in printed
     assert "KeyboardInterrupt" not in printed
     assert child.signalstatus is None
@@ -156,5 +156,5 @@ def test_status_on_a_terminal_shows_a_table_and_exits_0_when_all_is_as_desired(d
     )
     child.expect(pexpect.EOF)
     child.close()
-    assert "2 healthy" in child.before
+    assert "2 healthy" in str(child.before)
     assert child.exitstatus == 0
