@@ -132,6 +132,11 @@ def torn_down(stack: auto.Stack, engine: docker.DockerClient, model: str) -> Ite
             all=True, filters={"label": f"modelfleet/model={model}"}
         ):
             container.remove(force=True)
+        # The pulls left references to the mirror's copy (<mirror>/ml/<model>@sha256:...).
+        for image in engine.images.list():
+            for reference in image.attrs.get("RepoDigests") or []:
+                if f"/ml/{model}@" in reference:
+                    engine.images.remove(reference)
 
 
 @pytest.fixture
