@@ -4,8 +4,10 @@ The mocks accept anything; a provider does not. This module holds every ``aws:*`
 ``azure-native:*`` and ``kubernetes:*`` registration to the schema subsets under
 ``tests/schemas/`` (written by ``scripts/extract-provider-schemas``): no unknown
 property at any depth, the right type, every required property, enum and constant
-values, and the patterns the data carries (ARNs, ARM resource IDs). Each violation
-names the resource, the property path and the rule.
+values, and the patterns the data carries (ARNs, ARM resource IDs). Where the schema
+takes a string or a document (IAM policies), JSON text is checked as the document; the
+endpoint an ARM template puts is checked as the azure-native resource it is. Each
+violation names the resource, the property path and the rule.
 
 Findings in today's components that are waiting for a fix are listed, each with its
 reason, in ``tests/schemas/known-findings.json``; anything else fails.
@@ -217,6 +219,11 @@ class _Walk:
                 where = f"{path}.{prop}" if path else prop
                 self.fail(where, "not in enum", f"{tag!r} is not one of {sorted(mapping)}")
             return
+        documents = _document_options(spec["oneOf"])
+        if documents and isinstance(value, str) and isinstance(_json(value), dict):
+            # A document given as its JSON text (an IAM policy) is checked as the document.
+            self.one_of({"oneOf": documents}, _json(value), f"{path}(json)")
+            return
         attempts: list[list[Violation]] = []
         for option in spec["oneOf"]:
             trial = _Walk(self.schemas, self.resource, self.package)
@@ -226,6 +233,20 @@ class _Walk:
             attempts.append(trial.violations)
         fewest: list[Violation] = min(attempts, key=len)
         self.violations.extend(fewest)
+
+
+def _document_options(options: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The object types of a "string or document" union; empty for any other union."""
+    if not any(o.get("type") == "string" for o in options):
+        return []
+    return [o for o in options if o.get("$ref", ANY[0]) not in ANY]
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 def _is(kind: str, value: Any) -> bool:

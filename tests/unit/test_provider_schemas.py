@@ -289,3 +289,19 @@ def test_every_schema_file_carries_its_provenance():
 def test_violations_read_as_resource_path_rule_detail():
     violation = Violation("aws:iam/role:Role r", "tags", "wrong type", "expected object")
     assert str(violation) == "aws:iam/role:Role r: tags: wrong type: expected object"
+
+
+def test_a_policy_given_as_json_text_is_checked_as_a_policy_document():
+    # GIVEN a trust policy whose statement misspells Principal and whose version is made up
+    policy = {
+        "Version": "2012-10-18",
+        "Statement": [{"Effect": "Allow", "Principals": {"Service": "sagemaker.amazonaws.com"}}],
+    }
+    inputs = {"assumeRolePolicy": json.dumps(policy)}
+    # WHEN the role is checked THEN both are found inside the JSON document
+    assert found("aws:iam/role:Role", inputs) == [
+        ("assumeRolePolicy(json).Version", "not in enum"),
+        ("assumeRolePolicy(json).Statement[0].Principals", "unknown property"),
+    ]
+    # AND a policy that is not JSON is still a string the schema allows
+    assert found("aws:iam/role:Role", {"assumeRolePolicy": "not json"}) == []
