@@ -4,6 +4,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime import rpc
 
 from modelfleet.images.component import ModelImage, RegistryTargetArgs
 from modelfleet.images.registry_copy import RegistryCopyProvider
@@ -93,3 +94,8 @@ def test_a_new_image_updates_the_copy_and_a_new_registry_replaces_it(change, rep
 def test_check_names_the_bad_input():
     result = RegistryCopyProvider().check({}, props(registry="https://nope", source="UP/x"))
     assert {failure.property for failure in result.failures} == {"registry", "source"}
+
+
+def test_check_leaves_a_source_unknown_at_preview_to_the_update():
+    result = RegistryCopyProvider().check({}, props(source=rpc.UNKNOWN))
+    assert result.failures == []

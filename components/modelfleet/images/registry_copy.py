@@ -13,6 +13,7 @@ from typing import Any, NotRequired, TypedDict
 
 import pulumi
 import pulumi.dynamic
+from pulumi.runtime import rpc
 
 from modelfleet.images.copy import ImageCopyError, RegistryAccess, copy_image, manifest_digest
 from modelfleet.images.reference import ImageRef, Registry
@@ -88,6 +89,8 @@ class RegistryCopyProvider(pulumi.dynamic.ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         failures = []
         for key, parse in (("source", ImageRef.parse), ("registry", Registry.parse)):
+            if news.get(key) == rpc.UNKNOWN:
+                continue  # computed by another resource: known, and checked, at update time
             try:
                 parse(news.get(key) or "")
             except ValueError as error:
