@@ -15,6 +15,7 @@ from pulumi.runtime import rpc
 from tests.provider_schemas import (
     KNOWN_FINDINGS,
     SCHEMA_DIR,
+    KnownFinding,
     Schemas,
     Violation,
     schemas,
@@ -305,3 +306,16 @@ def test_a_policy_given_as_json_text_is_checked_as_a_policy_document():
     ]
     # AND a policy that is not JSON is still a string the schema allows
     assert found("aws:iam/role:Role", {"assumeRolePolicy": "not json"}) == []
+
+
+def test_a_known_finding_covers_its_type_path_pattern_and_rule_only():
+    # GIVEN an allowed finding on any production variant's serverless memory size
+    known = KnownFinding(
+        CONFIG, "productionVariants[*].serverlessConfig.memorySizeInMb", "wrong type", "fix in #19"
+    )
+    path = "productionVariants[1].serverlessConfig.memorySizeInMb"
+    # THEN it covers that violation, and not another rule, path or resource type
+    assert known.covers(Violation(f"{CONFIG} cfg", path, "wrong type", ""))
+    assert not known.covers(Violation(f"{CONFIG} cfg", path, "missing required", ""))
+    assert not known.covers(Violation(f"{CONFIG} cfg", "name", "wrong type", ""))
+    assert not known.covers(Violation(f"{MODEL} m", path, "wrong type", ""))
