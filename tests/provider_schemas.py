@@ -19,7 +19,6 @@ Example
 """
 
 import difflib
-import fnmatch
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -283,13 +282,15 @@ class KnownFinding:
 
     type: str
     path: str
+    """The property path; ``*`` stands for any index, key or name within one step."""
     rule: str
     reason: str
 
     def covers(self, violation: Violation) -> bool:
         return (
             violation.resource.split(" ", 1)[0] == self.type
-            and fnmatch.fnmatchcase(violation.path, self.path)
+            and re.fullmatch(re.escape(self.path).replace(r"\*", "[^.]*"), violation.path)
+            is not None
             and violation.rule == self.rule
         )
 
