@@ -22,6 +22,7 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from modelfleet import fleet_view
 from modelfleet.automation import LOCAL_PASSPHRASE, engine_env
 from modelfleet.config import StackConfig
 from modelfleet.fleet_cloud import probe_cloud
@@ -141,8 +142,6 @@ def watch(stack: auto.Stack, config: StackConfig, interval_s: float = WATCH_INTE
     Outputs are re-read each round, so a ``pulumi up`` elsewhere shows as new desired
     versions; an error in one round is shown under the last table, and the next round tries again.
     """
-    from modelfleet import fleet_view
-
     code, grid = EXIT_ERROR, None
     with contextlib.suppress(KeyboardInterrupt), fleet_view.live_view() as update:
         while True:
@@ -163,8 +162,9 @@ def main(
     stack: str, config: StackConfig, fmt: str, watch_: bool, interval_s: float = WATCH_INTERVAL_S
 ) -> int:
     """Run ``modelfleet status``: once, or refreshed in place until Ctrl-C."""
-    from modelfleet import fleet_view  # rich loads only when status runs
-
+    if watch_ and fmt == "json":
+        print("error: --watch redraws a table; run status without it for JSON", file=sys.stderr)
+        return EXIT_ERROR
     try:
         opened = open_stack(stack, project_dir(Path.cwd()))
         if watch_:

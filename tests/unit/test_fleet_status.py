@@ -348,3 +348,71 @@ def test_status_of_a_stack_that_was_never_deployed_exits_2(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert err.startswith("error: ")
     assert "Traceback" not in err
+
+
+def test_watch_with_json_is_refused_before_the_stack_is_read(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert cli.main(["status", "--stack", "local", "--watch", "--format", "json"]) == 2
+    assert capsys.readouterr().err == (
+        "error: --watch redraws a table; run status without it for JSON\n"
+    )
+
+
+def fake_azure(state: str, calls: list[tuple[str, ...]], signed_in: bool) -> dict[str, Any]:
+    """azure.ai.ml, azure.identity and azure.core.exceptions stand-ins for one workspace."""
+
+    class ClientAuthenticationError(Exception):
+        pass
+
+    class Endpoints:
+        def get(self, name: str) -> Any:
+            calls.append(("get", name))
+            if not signed_in:
+                raise ClientAuthenticationError("no credential")
+            return types.SimpleNamespace(provisioning_state=state)
+
+    class MLClient:
+        def __init__(self, credential: object, subscription: str, group: str, workspace: str):
+            calls.append(("workspace", subscription, group, workspace))
+            self.online_endpoints = Endpoints()
+
+    return {
+        "azure.ai.ml": types.SimpleNamespace(MLClient=MLClient),
+        "azure.identity": types.SimpleNamespace(DefaultAzureCredential=object),
+        "azure.core.exceptions": types.SimpleNamespace(
+            AzureError=OSError, ClientAuthenticationError=ClientAuthenticationError
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("signed_in", "state", "health", "detail"),
+    [
+        (False, "Succeeded", Health.NOT_PROBED, "no credentials"),
+        (True, "Succeeded", Health.HEALTHY, "Succeeded (version not reported)"),
+        (True, "Failed", Health.UNHEALTHY, "Failed (version not reported)"),
+    ],
+)
+def test_azure_ml_is_asked_once_in_the_locations_workspace(
+    monkeypatch, signed_in, state, health, detail
+):
+    calls: list[tuple[str, ...]] = []
+    for name, module in fake_azure(state, calls, signed_in).items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "sub-1")
+    target = Target("fraud-scorer", "azure-westeurope", "azure", "fraud-scorer-weu", "1.4.0", None)
+    probe = probe_cloud(target, PROD_EU.locations["azure-westeurope"])
+    assert (probe.health, probe.detail) == (health, detail)
+    assert calls == [("workspace", "sub-1", "ml-prod", "ml-prod-weu"), ("get", "fraud-scorer-weu")]
+
+
+def test_azure_ml_without_a_subscription_is_not_probed(monkeypatch):
+    for name, module in fake_azure("Succeeded", [], True).items():
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
+    target = Target("fraud-scorer", "azure-westeurope", "azure", "fraud-scorer-weu", "1.4.0", None)
+    probe = probe_cloud(target, PROD_EU.locations["azure-westeurope"])
+    assert (probe.health, probe.detail) == (
+        Health.NOT_PROBED,
+        "no credentials (AZURE_SUBSCRIPTION_ID is not set)",
+    )
