@@ -5,6 +5,7 @@ Probes talk to a tiny HTTP server on 127.0.0.1 in this process (what an edge hos
 """
 
 import json
+import socket
 import sys
 import threading
 import types
@@ -164,7 +165,11 @@ def test_a_host_nobody_answers_on_is_unreachable():
     assert probe.as_desired is False
 
 
-def test_a_cluster_internal_name_is_listed_not_probed():
+def test_a_cluster_internal_name_is_listed_not_probed(monkeypatch):
+    def no_such_name(host: str, port: object) -> list[Any]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)  # as outside the cluster; no DNS query
     target = Target(
         "m", "munich", "kubernetes", "m", "1", "http://m.models.svc.cluster.local:8080/ping"
     )
