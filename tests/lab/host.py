@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,6 +135,23 @@ class Host:
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
+    def served_version(self, port: int, path: str = "/ping") -> str | None:
+        """``X-Model-Version`` of a 200 on ``port`` of the host's address, asked from inside
+        the namespace (so it answers whatever the link is doing); None when nothing does."""
+        probe = (
+            "import sys, urllib.request as u\n"
+            "u.install_opener(u.build_opener(u.ProxyHandler({})))\n"
+            "try:\n r = u.urlopen(sys.argv[1], timeout=5)\n"
+            " print(r.headers.get('X-Model-Version', '') if r.status == 200 else '')\n"
+            "except Exception:\n print('')\n"
+        )
+        url = f"http://{self.link.address}:{port}{path}"
+        done = subprocess.run(
+            ["nsenter", f"--net=/run/netns/{self.link.namespace}", sys.executable, "-c", probe, url],
+            capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        return done.stdout.strip() or None
+
     def memory(self) -> dict[str, int]:
         """RSS of the host's own processes (dockerd, containerd, shims, proxies, sshd) and
         the memory its containers use (their cgroup parent), bytes."""
@@ -174,7 +192,7 @@ def wait_for(what: str, ready: Callable[[], object], timeout_s: float | None = N
                 return
         except RuntimeError:
             raise
-        except Exception:  # noqa: BLE001, S110 - not up yet
+        except Exception:  # noqa: S110 - not up yet
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not come up within {timeout_s:g} s")
@@ -211,7 +229,6 @@ def kill_cgroup(parent: str) -> None:
 def unmount_under(*roots: Path) -> None:
     """Lazy-unmount whatever a killed dockerd left mounted below ``roots`` (deepest first)."""
     prefixes = tuple(f"{root}/" for root in roots)
-    with open("/proc/self/mounts") as mounts:
-        points = [line.split()[1] for line in mounts]
+    points = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
     for point in sorted((p for p in points if p.startswith(prefixes)), key=len, reverse=True):
         run("umount", "-l", point, check=False)

@@ -13,6 +13,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,7 @@ DATA_ROOT = Path("/var/lib/mflab")
 """Data roots on this machine's ext4 (overlay2 needs it; tmpfs would cost RAM)."""
 RUN_ROOT = Path("/run/mfl")
 OWNER = "owner.pid"
+WIRE_PID = "wire.pid"
 STARTERS = 4
 """Hosts started at once: each dockerd costs about a second of CPU to start."""
 
@@ -106,7 +108,9 @@ def _ssh_material(directory: Path) -> Path:
     """Host and client keys, a client config trusting the lab's host key, an ssh shim."""
     directory.mkdir(parents=True)
     for key in ("host_key", "client_key"):
-        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mflab", "-f", str(directory / key))
+        run(
+            "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mflab", "-f", str(directory / key)
+        )
     key_type, key = (directory / "host_key.pub").read_text().split()[:2]
     (directory / "known_hosts").write_text(f"10.230.*.2 {key_type} {key}\n")
     (directory / "ssh_config").write_text(
@@ -137,11 +141,18 @@ def _tls_material(directory: Path, hosts: Sequence[Host]) -> tuple[str, Pair]:
     return authority.pem, authority.leaf("modelfleet-lab-client", client=True)
 
 
+DEFAULT_SHAPE = Shape()
+"""100 ms round trip, 10 Mbit/s each way."""
+
+
 def start_lab(
-    count: int, shape: Shape = Shape(), transports: Sequence[str] = ("ssh", "tls")
+    count: int, shape: Shape = DEFAULT_SHAPE, transports: Sequence[str] = ("ssh", "tls")
 ) -> Lab:
     """``count`` hosts behind ``shape``, transports alternating; stopped at exit at the latest."""
     clean_stale()
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        # A terminated run unwinds (fixtures' finally, atexit) instead of leaving the lab.
+        signal.signal(signal.SIGTERM, _exit_on_term)
     tag = secrets.token_hex(2)
     run_root, data_root = RUN_ROOT / tag, DATA_ROOT / tag
     run_root.mkdir(parents=True)
@@ -156,12 +167,17 @@ def start_lab(
         lab.ssh_bin = _ssh_material(data_root / "ssh")
         lab.ca, lab.client = _tls_material(data_root / "tls", hosts)
         lab.wire = Wire(tag, count, run_root / "wire", shape)
+        (run_root / WIRE_PID).write_text(str(lab.wire.process.pid))
         with ThreadPoolExecutor(max_workers=STARTERS) as pool:
             list(pool.map(lambda host: _start_host(host, data_root), hosts))
     except BaseException:
         lab.stop()
         raise
     return lab
+
+
+def _exit_on_term(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _start_host(host: Host, data_root: Path) -> None:
@@ -171,7 +187,9 @@ def _start_host(host: Host, data_root: Path) -> None:
 
 
 @contextlib.contextmanager
-def running_lab(count: int, shape: Shape = Shape(), image: str | None = None) -> Iterator[Lab]:
+def running_lab(
+    count: int, shape: Shape = DEFAULT_SHAPE, image: str | None = None
+) -> Iterator[Lab]:
     """A started lab (with ``image`` loaded), stopped on the way out."""
     lab = start_lab(count, shape)
     try:
@@ -193,12 +211,13 @@ def clean_stale() -> None:
             if Path(f"/proc/{pid}").exists():
                 continue
         tag = run_root.name
-        stale = [n for n in namespaces(f"mfl{tag}-")]
+        indices = [int(name.rsplit("-", 1)[1]) for name in namespaces(f"mfl{tag}-")]
         hosts = [
-            Host(int(n.rsplit("-", 1)[1]), Link.of(tag, int(n.rsplit("-", 1)[1])),
-                 DATA_ROOT / tag / n.rsplit("-", 1)[1], run_root / n.rsplit("-", 1)[1], "ssh")
-            for n in stale
-        ]  # fmt: skip
+            Host(i, Link.of(tag, i), DATA_ROOT / tag / str(i), run_root / str(i), "ssh")
+            for i in indices
+        ]
+        with contextlib.suppress(ValueError, OSError):
+            os.kill(int((run_root / WIRE_PID).read_text()), signal.SIGKILL)
         Lab(tag, hosts, "", Pair("", ""), run_root).stop()
 
 
@@ -210,7 +229,9 @@ def engine_rss_total() -> int:
             with contextlib.suppress(OSError):
                 status = Path(f"/proc/{pid}/status").read_text()
                 total += next(
-                    int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")
+                    int(line.split()[1]) * 1024
+                    for line in status.splitlines()
+                    if line.startswith("VmRSS:")
                 )
     return total
 

@@ -17,8 +17,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 
 LINK_PREFIX = "10.230"
 MAX_HOSTS = 250
@@ -89,16 +89,25 @@ class Link:
         run("ip", "addr", "add", self.gateway, "peer", self.address, "dev", self.outer)
         run("ip", "link", "set", self.outer, "up")
         inside = self.namespace
-        run("ip", "addr", "add", self.address, "peer", self.gateway, "dev", self.inner, namespace=inside)
+        run(
+            "ip",
+            "addr",
+            "add",
+            self.address,
+            "peer",
+            self.gateway,
+            "dev",
+            self.inner,
+            namespace=inside,
+        )
         run("ip", "link", "set", self.inner, "up", namespace=inside)
         run("ip", "link", "set", "lo", "up", namespace=inside)
         run("ip", "route", "add", "default", "dev", self.inner, namespace=inside)
 
     def counters(self) -> tuple[int, int]:
         """Bytes sent to and received from the host so far (this machine's end)."""
-        base = f"/sys/class/net/{self.outer}/statistics"
-        with open(f"{base}/tx_bytes") as sent, open(f"{base}/rx_bytes") as received:
-            return int(sent.read()), int(received.read())
+        base = Path(f"/sys/class/net/{self.outer}/statistics")
+        return int((base / "tx_bytes").read_text()), int((base / "rx_bytes").read_text())
 
     def delete(self) -> None:
         """Remove the namespace; the devices go when the wire process exits. Idempotent."""
@@ -123,7 +132,7 @@ class Wire:
     def __init__(self, tag: str, count: int, control: Path, shape: Shape) -> None:
         self.control = control
         self.generation = 0
-        self.shapes = {index: shape for index in range(count)}
+        self.shapes = dict.fromkeys(range(count), shape)
         control.mkdir(parents=True, exist_ok=True)
         self._write()
         self.process = subprocess.Popen(

@@ -48,7 +48,9 @@ class Authority:
     def pem(self) -> str:
         return self._cert.public_bytes(serialization.Encoding.PEM).decode()
 
-    def _builder(self, subject: x509.Name, public: ec.EllipticCurvePublicKey) -> x509.CertificateBuilder:
+    def _builder(
+        self, subject: x509.Name, public: ec.EllipticCurvePublicKey
+    ) -> x509.CertificateBuilder:
         return (
             x509.CertificateBuilder()
             .subject_name(subject)

@@ -66,7 +66,7 @@ class Direction:
 
     def take(self, packet: bytes) -> None:
         shape = self.shape
-        lost = shape.loss_pct and random.random() * 100 < shape.loss_pct  # noqa: S311
+        lost = shape.loss_pct and random.random() * 100 < shape.loss_pct
         if lost or self.in_flight >= QUEUE_LIMIT:
             self.dropped += 1
             return
@@ -77,7 +77,7 @@ class Direction:
             departure = self.next_free
         delay = shape.delay_ms / 1000
         if shape.jitter_ms:
-            delay += random.uniform(-shape.jitter_ms, shape.jitter_ms) / 1000  # noqa: S311
+            delay += random.uniform(-shape.jitter_ms, shape.jitter_ms) / 1000
         self.in_flight += 1
         self.loop.call_at(departure + max(0.0, delay), self.emit, packet)
 

@@ -1,0 +1,249 @@
+"""Edge rollout on the lab: a new model version on N hosts of one wave, each host its
+own engine behind a 100 ms round trip and 10 Mbit/s, against the docker SDK's floor.
+
+Hosts alternate ssh:// and tcp:// with mutual TLS. The serving image is loaded into
+every lab engine over its unix socket before the run (not over the shaped links), as
+a site would have it from its registry before a rollout.
+
+Per size: the floor first (the same swaps done directly with the docker SDK, one
+thread per host, over the same transports and links: start the new container with the
+same image and limits on the other of two host ports, wait for 200 on /ping over the
+link, stop and remove the old one), then the engine: the lab stack (tests/lab/stack.py)
+created, its version changed and ``up`` timed, in each provider mode asked for
+(``wide``: modelfleet.edge_parallel; ``stock``: four workers; ``groups``: a stock
+provider process per four hosts). Recorded: wall time of ``up`` and of the swaps
+(first new container created -> last old one destroyed, from every engine's own event
+stream), the most hosts swapping at one instant, peak RSS of the engine and provider
+processes (sampled every 0.2 s), and bytes over the shaped links during the update.
+
+Usage: ``python -m bench.lab_rollout [--hosts 10 25 50] [--modes wide stock groups]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import docker
+from docker.models.containers import Container
+from pulumi import automation as auto
+
+from bench.machine import RESULTS, describe, load
+from modelfleet.edge.connect import EdgeTarget, docker_client
+from tests.lab.host import Host
+from tests.lab.lab import Lab, running_lab
+from tests.lab.network import Shape
+from tests.lab.stack import IMAGE, RESOURCES, lab_stack, set_version
+from tests.lab.timeline import SwapTimeline
+
+HOSTS = (10, 25, 50)
+FLOOR_PORTS = (19100, 19200)
+SHAPE = Shape(delay_ms=50.0, rate_mbit=10.0)
+ENGINE_PROCESSES = (
+    "pulumi",
+    "pulumi-resource-pulumi-python",
+    "modelfleet.edge_parallel",
+    "pulumi.dynamic",
+)
+
+
+class MemorySampler:
+    """Peak summed RSS of the engine and its provider processes, sampled from /proc."""
+
+    def __init__(self) -> None:
+        self.peak = {"engine": 0, "providers": 0, "providers_count": 0}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            engine = providers = count = 0
+            for proc in Path("/proc").iterdir():
+                if not proc.name.isdigit():
+                    continue
+                with suppress(OSError):
+                    cmd = (proc / "cmdline").read_bytes().split(b"\0")
+                    rss = _rss(proc)
+                    words = [part.decode(errors="replace") for part in cmd[:4]]
+                    if any("pulumi.dynamic" in w or "modelfleet.edge_parallel" in w for w in words):
+                        providers += rss
+                        count += 1
+                    elif words and Path(words[0]).name == "pulumi":
+                        engine += rss
+            self.peak["engine"] = max(self.peak["engine"], engine)
+            self.peak["providers"] = max(self.peak["providers"], providers)
+            self.peak["providers_count"] = max(self.peak["providers_count"], count)
+
+    def stop(self) -> dict[str, int]:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def _rss(proc: Path) -> int:
+    for line in (proc / "status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def ping_ok(address: str, port: int) -> bool:
+    try:
+        connection = http.client.HTTPConnection(address, port, timeout=2)
+        connection.request("GET", "/ping")
+        return connection.getresponse().status == 200
+    except OSError:
+        return False
+
+
+def start_healthy(client: docker.DockerClient, host: Host, port: int, version: str) -> Container:
+    container = client.containers.run(
+        IMAGE,
+        detach=True,
+        environment={"MODEL_VERSION": version},
+        labels={"modelfleet-bench": "floor"},
+        ports={"8080/tcp": (host.link.address, port)},
+        nano_cpus=int(RESOURCES["cpu"] * 1e9),
+        mem_limit=f"{RESOURCES['memory_mb']}m",
+        init=True,
+        read_only=True,
+        tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
+    )
+    deadline = time.monotonic() + 300
+    while not ping_ok(host.link.address, port):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"floor container on {host.name}:{port} never answered /ping")
+        time.sleep(0.05)
+    return container
+
+
+def floor_host(lab: Lab, host: Host, barrier: threading.Barrier) -> float:
+    """One host's swap over its own transport; seconds from the barrier to done."""
+    tls = lab.tls() if host.transport == "tls" else None
+    with docker_client(EdgeTarget(host.name, "bench", host.docker_host), tls) as client:
+        low, high = FLOOR_PORTS
+        old = start_healthy(client, host, low, "1.0.0")
+        barrier.wait()
+        start = time.monotonic()
+        new = start_healthy(client, host, high, "1.1.0")
+        old.stop(timeout=10)
+        old.remove()
+        seconds = time.monotonic() - start
+        new.remove(force=True)
+        return seconds
+
+
+def floor(lab: Lab) -> dict[str, Any]:
+    """The swaps of every host at once, one thread each; wall time from the common start."""
+    barrier = threading.Barrier(len(lab.hosts) + 1)
+    with ThreadPoolExecutor(max_workers=len(lab.hosts)) as pool:
+        futures = [pool.submit(floor_host, lab, host, barrier) for host in lab.hosts]
+        barrier.wait(timeout=900)
+        start = time.monotonic()
+        per_host = [future.result() for future in futures]
+        threaded = time.monotonic() - start
+    return {"threaded_s": threaded, "per_host_s": sorted(per_host), "load_1m": load()}
+
+
+def engine(lab: Lab, mode: str) -> dict[str, Any]:
+    """Create the lab stack, then time one new version's ``up``."""
+    hosts = len(lab.hosts)
+    with lab_stack(lab, mode=mode, max_parallel=hosts) as stack:
+        stack.up(parallel=hosts + 8)
+        set_version(stack, "1.1.0")
+        before = lab.counters()
+        sampler, timeline = MemorySampler(), SwapTimeline(lab)
+        summary: dict[str, float] = {}
+
+        def on_event(event: auto.EngineEvent) -> None:
+            if event.summary_event is not None:
+                summary["at"] = time.monotonic()
+
+        start = time.monotonic()
+        try:
+            result = stack.up(parallel=hosts + 8, on_event=on_event)
+        finally:
+            seconds = time.monotonic() - start
+            swaps, memory = timeline.close(), sampler.stop()
+        after = lab.counters()
+        changes = dict(result.summary.resource_changes or {})
+        stack.destroy(parallel=hosts + 8)
+    sent = sum(after[h][0] - before[h][0] for h in after)
+    received = sum(after[h][1] - before[h][1] for h in after)
+    return {
+        "mode": mode,
+        "up_s": seconds,
+        "engine_s": summary.get("at", start + seconds) - start,
+        "changes": changes,
+        "swaps": swaps,
+        "swap_phase_s": max((e for _, e in swaps["spans"].values()), default=0.0),
+        "memory_peak": memory,
+        "bytes_to_hosts": sent,
+        "bytes_from_hosts": received,
+        "load_1m": load(),
+    }
+
+
+def lab_memory(lab: Lab) -> dict[str, float]:
+    per_host = [host.memory() for host in lab.hosts]
+    return {
+        "engine_rss_mb_per_host": sum(m["engine_rss"] for m in per_host) / len(per_host) / 2**20,
+        "containers_mb_per_host": sum(m["containers"] for m in per_host) / len(per_host) / 2**20,
+    }
+
+
+def run_size(hosts: int, modes: list[str], image: str) -> dict[str, Any]:
+    started = time.monotonic()
+    with running_lab(hosts, SHAPE, image=image) as lab:
+        row: dict[str, Any] = {"hosts": hosts, "lab_start_s": time.monotonic() - started}
+        row["idle"] = lab_memory(lab)
+        row["floor"] = floor(lab)
+        row["engine"] = []
+        for mode in modes:
+            row["engine"].append(engine(lab, mode))
+            report(row)
+    return row
+
+
+def report(row: dict[str, Any]) -> None:
+    last = row["engine"][-1]
+    print(
+        f"lab_rollout: {row['hosts']:>2} hosts {last['mode']:>6}: up {last['up_s']:6.1f} s "
+        f"(swaps {last['swap_phase_s']:5.1f} s, {last['swaps']['concurrency']} at once) "
+        f"floor {row['floor']['threaded_s']:5.1f} s  ratio {last['up_s'] / row['floor']['threaded_s']:.2f}x "
+        f"bytes {last['bytes_to_hosts'] + last['bytes_from_hosts']} load {last['load_1m']}",
+        flush=True,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, nargs="+", default=list(HOSTS))
+    parser.add_argument("--modes", nargs="+", default=["wide"], choices=["wide", "stock", "groups"])
+    parser.add_argument("--image", default=IMAGE)
+    parser.add_argument("--name", default="lab_rollout")
+    args = parser.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"{args.name}.json"
+    rows = []
+    for hosts in args.hosts:
+        rows.append(run_size(hosts, args.modes, args.image))
+        result = {
+            "machine": describe(),
+            "shape": SHAPE.describe(),
+            "rows": rows,
+            "target_ratio": 1.5,
+        }
+        out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
