@@ -1,0 +1,1 @@
+"""modelfleet's Flower app: federated logistic regression exported to ONNX."""

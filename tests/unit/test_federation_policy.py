@@ -1,0 +1,70 @@
+"""The pack's modelfleet-residency judges a federation's containers by their labels.
+
+The labels are the ones the Federation component really registers (recorded under
+mocks), so an aggregator outside the residency fails the preview like a serving
+placement would, with no federation-specific policy.
+"""
+
+from typing import Any
+
+from modelfleet.federation.component import Federation
+from modelfleet.federation.config import parse_federations
+from modelfleet.federation.program import federation_args
+from modelfleet.stackfile import parse
+from tests.policy.builders import Spec, run, stack_args
+from tests.unit.conftest import RecordingMocks
+
+CONTAINER = "pulumi-python:dynamic/federation:FederationContainer"
+COMPONENT = "modelfleet:federation:Federation"
+
+
+def registered(mocks: RecordingMocks, aggregator_country: str) -> list[Spec]:
+    """The federation's containers as the pack sees them, aggregator in ``aggregator_country``."""
+    stack = parse(
+        {
+            "models": {
+                "iris": {
+                    "version": "1.0.0",
+                    "image": "modelfleet/model-server:dev",
+                    "data": {"classification": "confidential", "residency": ["EU"]},
+                }
+            },
+            "locations": {
+                name: {
+                    "kind": "edge",
+                    "jurisdiction": country,
+                    "hosts": [{"name": "gw-1", "docker_host": "unix:///var/run/docker.sock"}],
+                }
+                for name, country in (("paris", "FR"), ("hub", aggregator_country))
+            },
+            "placements": {},
+        }
+    )
+    raw: dict[str, Any] = {
+        "iris-fl": {
+            "model": "iris",
+            "aggregator": "hub",
+            "sites": {"paris": {"data": "/srv/paris.csv"}},
+            "tls": {"ca": "CA", "cert": "CERT", "key": "KEY"},
+        }
+    }
+    args = federation_args(parse_federations(raw)["iris-fl"], stack)
+    mocks.run(lambda: Federation("iris-fl", args).superlink_address)
+    parent = f"urn:pulumi:test::modelfleet::{COMPONENT}::iris-fl"
+    return [
+        Spec(CONTAINER, r.name, {"labels": r.inputs["labels"]}, (COMPONENT,), parent)
+        for r in mocks.of_type(CONTAINER)
+    ]
+
+
+def test_an_aggregator_outside_the_residency_fails_the_pack(mocks):
+    outcome = run("modelfleet-residency", stack_args(registered(mocks, "US")))
+    assert outcome.messages == [
+        "iris at hub is in US (declared by its modelfleet/jurisdiction label): "
+        "US is outside the model's residency (EU)"
+    ]
+
+
+def test_an_aggregator_inside_the_residency_passes_the_pack(mocks):
+    outcome = run("modelfleet-residency", stack_args(registered(mocks, "DE")))
+    assert outcome.messages == []
