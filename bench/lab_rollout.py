@@ -14,7 +14,7 @@ created, its version changed and ``up`` timed, in each provider mode asked for
 provider process per four hosts). Recorded: wall time of ``up`` and of the swaps
 (first new container created -> last old one destroyed, from every engine's own event
 stream), the most hosts swapping at one instant, peak RSS of the engine and provider
-processes (sampled every 0.2 s), and bytes over the shaped links during the update.
+processes (sampled every 0.5 s), and bytes over the shaped links during the update.
 
 Usage: ``python -m bench.lab_rollout [--hosts 10 25 50] [--modes wide stock groups]``
 """
@@ -64,7 +64,7 @@ class MemorySampler:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(0.2):
+        while not self._stop.wait(0.5):
             engine = providers = count = 0
             for proc in Path("/proc").iterdir():
                 if not proc.name.isdigit():
@@ -224,6 +224,55 @@ def report(row: dict[str, Any]) -> None:
     )
 
 
+def plot(result: dict[str, Any], path: Path) -> None:
+    """Rollout time against hosts (engine per mode, floor), and the largest run's swaps."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result["rows"]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    sizes = [row["hosts"] for row in rows]
+    left.plot(
+        sizes,
+        [row["floor"]["threaded_s"] for row in rows],
+        "k--o",
+        label="floor (docker SDK, threaded)",
+    )
+    modes = sorted({run["mode"] for row in rows for run in row["engine"]})
+    for mode in modes:
+        points = [
+            (row["hosts"], run["up_s"])
+            for row in rows
+            for run in row["engine"]
+            if run["mode"] == mode
+        ]
+        left.plot(*zip(*points, strict=True), "o-", label=f"pulumi up, {mode} provider")
+    left.plot(
+        sizes,
+        [1.5 * row["floor"]["threaded_s"] for row in rows],
+        ":",
+        color="grey",
+        label="1.5x floor",
+    )
+    left.set(xlabel="hosts in one wave", ylabel="seconds", title=f"Rollout at {result['shape']}")
+    left.legend(fontsize=8)
+    biggest = rows[-1]
+    runs = [run for run in biggest["engine"] if run["mode"] == "wide"] or biggest["engine"]
+    spans = sorted(runs[0]["swaps"]["spans"].values())
+    for y, (start, end) in enumerate(spans):
+        right.plot([start, end], [y, y], color="tab:blue", linewidth=2)
+    right.set(
+        xlabel="seconds since the first new container",
+        ylabel="host",
+        title=f"{biggest['hosts']} hosts, {runs[0]['mode']} provider: "
+        f"{runs[0]['swaps']['concurrency']} swapping at once",
+    )
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, nargs="+", default=list(HOSTS))
@@ -243,6 +292,7 @@ def main(argv: list[str] | None = None) -> None:
             "target_ratio": 1.5,
         }
         out.write_text(json.dumps(result, indent=2) + "\n")
+        plot(result, out.with_suffix(".png"))
 
 
 if __name__ == "__main__":
