@@ -278,13 +278,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--hosts", type=int, nargs="+", default=list(HOSTS))
     parser.add_argument("--modes", nargs="+", default=["wide"], choices=["wide", "stock", "groups"])
     parser.add_argument("--image", default=IMAGE)
+    parser.add_argument("--compare-at", type=int, default=10, help="run every mode only here")
     parser.add_argument("--name", default="lab_rollout")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{args.name}.json"
     rows = []
     for hosts in args.hosts:
-        rows.append(run_size(hosts, args.modes, args.image))
+        modes = args.modes if hosts == args.compare_at else args.modes[:1]
+        rows.append(run_size(hosts, modes, args.image))
         result = {
             "machine": describe(),
             "shape": SHAPE.describe(),
