@@ -389,7 +389,7 @@ K8S_NETWORKPOLICY = rule(
 _H = f"{_L}.hosts[<i>]"
 EDGE_DOCKER_HOST_URL = rule(
     "edge-docker-host-url",
-    "{url!r}: expected unix:///path, ssh://user@host or tcp://host:port",
+    "expected unix:///path, ssh://user@host or tcp://host:port",
     VALIDATE,
     TARGET,
     POLICY,
