@@ -30,10 +30,10 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 from modelfleet import endpoint
 from modelfleet.config import StackConfig
 from modelfleet.endpoint import ModelEndpoint
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.pack import POLICIES
 from modelfleet.policy.pack_config import policy_config, reconcile
 from modelfleet.policy.residency import judge_stack
-from modelfleet.policy.resources import Findings
 from modelfleet.rules import plan
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import parse, sections_from_stack_file

@@ -1,4 +1,4 @@
-"""kubernetes-deployment-hardened and kubernetes-networkpolicy-required."""
+"""modelfleet.policy.kubernetes: Deployments hardened, a NetworkPolicy around restricted ones."""
 
 from typing import Any
 
