@@ -220,7 +220,7 @@ RESTRICTED_PUBLIC = rule(
     "restricted data on a public endpoint: {because}",
     PLAN,
     POLICY,
-    key=f"{_L}.subnet_ids (aws), {_L}.hosts[<i>].bind (edge)",
+    key=f"{_L}.subnet_ids, {_L}.hosts[<i>].bind",
     policy="modelfleet-residency",
 )
 

@@ -409,7 +409,12 @@ PLACED_AT: dict[str, dict[str, Any]] = {
         "context": "c",
         "namespace": "models",
     },
-    "aws": {"kind": "aws", "region": "eu-central-1"},
+    "aws": {  # in a VPC, where SageMaker may pull from any registry it reaches
+        "kind": "aws",
+        "region": "eu-central-1",
+        "subnet_ids": ["subnet-0a1b"],
+        "security_group_ids": ["sg-0a1b"],
+    },
     "azure": {
         "kind": "azure",
         "location": "westeurope",
