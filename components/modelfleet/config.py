@@ -20,10 +20,11 @@ from pydantic import (
     Field,
     PlainValidator,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
-from modelfleet import jurisdictions
+from modelfleet import jurisdictions, rulebook
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 """Names of models, locations and hosts: DNS labels of at most 40 characters."""
@@ -47,36 +48,33 @@ def image_digest(image: str) -> str | None:
 
 def _check_image(image: str) -> str:
     if not _IMAGE_REFERENCE.match(image):
-        raise ValueError("not an image reference: expected [registry/]path[:tag][@sha256:<64 hex>]")
+        raise ValueError(rulebook.IMAGE_REFERENCE.text())
     return image
 
 
 def _check_path(path: str) -> str:
     if not path.startswith("/"):
-        raise ValueError("must start with '/'")
+        raise ValueError(rulebook.HTTP_PATH.text())
     return path
 
 
 def _check_env(env: dict[str, Any]) -> dict[str, Any]:
     for key in env:
         if not _ENV_NAME.match(key):
-            raise ValueError(f"{key!r} is not an environment variable name")
+            raise ValueError(rulebook.ENV_NAME.text(name=key))
     return env
 
 
 def _check_country(code: str) -> str:
     if not jurisdictions.is_country(code):
-        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, US)")
+        raise ValueError(rulebook.COUNTRY.text(code=code))
     return code
 
 
 def _check_residency(codes: list[str]) -> list[str]:
     bad = [code for code in codes if not jurisdictions.is_residency_code(code)]
     if bad:
-        raise ValueError(
-            f"unknown jurisdiction {', '.join(map(repr, bad))}: use ISO 3166-1 alpha-2 "
-            "country codes or the groups EU, EEA"
-        )
+        raise ValueError(rulebook.RESIDENCY_CODE.text(codes=", ".join(map(repr, bad))))
     return codes
 
 
@@ -121,7 +119,7 @@ def _to_secret(value: object) -> Secret:
         return Secret(plaintext=value)
     if isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):
         return Secret(ciphertext=value["secure"])
-    raise ValueError("expected a string or an encrypted value {secure: ...}")
+    raise ValueError(rulebook.SECRET_VALUE.text())
 
 
 SecretValue = Annotated[
@@ -180,7 +178,7 @@ class Scaling(Strict):
     @model_validator(mode="after")
     def _max_not_below_min(self) -> "Scaling":
         if self.max < self.min:
-            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+            raise ValueError(rulebook.SCALING_BOUNDS.text(max=self.max, min=self.min))
         return self
 
 
@@ -252,17 +250,12 @@ class AwsLocation(Strict):
         None, description="Serverless Inference instead of instances."
     )
 
-    @model_validator(mode="after")
-    def _known_region(self) -> "AwsLocation":
-        if self.region not in jurisdictions.AWS_REGIONS:
-            raise ValueError(f"unknown AWS region {self.region!r}")
-        if bool(self.subnet_ids) != bool(self.security_group_ids):
-            raise ValueError("a VPC endpoint needs both subnet_ids and security_group_ids")
-        if self.serverless is not None and self.subnet_ids:
-            raise ValueError(
-                "SageMaker Serverless Inference cannot run in a VPC: drop serverless or subnet_ids"
-            )
-        return self
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region not in jurisdictions.AWS_REGIONS:
+            raise ValueError(rulebook.AWS_REGION.text(region=region))
+        return region
 
     @property
     def jurisdiction(self) -> str:
@@ -304,15 +297,17 @@ class AzureLocation(Strict):
         description="Country of the Arc cluster; required with compute, refused without.",
     )
 
+    @field_validator("location")
+    @classmethod
+    def _known_region(cls, location: str) -> str:
+        if location not in jurisdictions.AZURE_REGIONS:
+            raise ValueError(rulebook.AZURE_REGION.text(region=location))
+        return location
+
     @model_validator(mode="after")
-    def _known_region(self) -> "AzureLocation":
-        if self.location not in jurisdictions.AZURE_REGIONS:
-            raise ValueError(f"unknown Azure region {self.location!r}")
+    def _arc_jurisdiction(self) -> "AzureLocation":
         if (self.compute is None) != (self.declared_jurisdiction is None):
-            raise ValueError(
-                "set jurisdiction exactly when compute is set: an Arc cluster's country "
-                "cannot be derived from the workspace region"
-            )
+            raise ValueError(rulebook.AZURE_ARC_JURISDICTION.text())
         return self
 
     @property
@@ -339,7 +334,7 @@ class KubernetesLocation(Strict):
     @model_validator(mode="after")
     def _one_way_in(self) -> "KubernetesLocation":
         if (self.kubeconfig is None) == (self.context is None):
-            raise ValueError("set exactly one of kubeconfig or context")
+            raise ValueError(rulebook.K8S_ONE_WAY_IN.text())
         return self
 
 
@@ -366,7 +361,7 @@ def _check_bind(address: str) -> str:
 def _check_docker_host(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in {"unix", "ssh", "tcp"} or not rest:
-        raise ValueError(f"{url!r}: expected unix:///path, ssh://user@host or tcp://host:port")
+        raise ValueError(rulebook.EDGE_DOCKER_HOST_URL.text(url=url))
     return url
 
 

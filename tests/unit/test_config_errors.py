@@ -134,7 +134,7 @@ BAD: list[tuple[str, Mutation, str, str]] = [
     (
         "unknown aws region",
         lambda c: loc(c, "aws-frankfurt").update(region="eu-moon-1"),
-        "modelfleet:locations.aws-frankfurt",
+        "modelfleet:locations.aws-frankfurt.region",
         "unknown AWS region 'eu-moon-1'",
     ),
     (
@@ -152,7 +152,7 @@ BAD: list[tuple[str, Mutation, str, str]] = [
     (
         "unknown azure region",
         lambda c: loc(c, "azure-westeurope").update(location="mars"),
-        "modelfleet:locations.azure-westeurope",
+        "modelfleet:locations.azure-westeurope.location",
         "unknown Azure region 'mars'",
     ),
     (
@@ -315,13 +315,14 @@ def test_secrets_never_show_in_errors_or_reprs() -> None:
     assert "PLAINTEXT-KUBECONFIG" not in repr(parse(config))
 
 
-def test_aws_vpc_and_serverless_combinations_are_refused_with_the_location_path() -> None:
+def test_aws_vpc_and_serverless_combinations_are_refused_at_the_key_that_breaks_them() -> None:
     config = valid()
     loc(config, "aws-frankfurt").pop("security_group_ids")
     with pytest.raises(ConfigError) as caught:
         parse(config)
     assert [str(i) for i in caught.value.issues] == [
-        "modelfleet:locations.aws-frankfurt: a VPC endpoint needs both subnet_ids and security_group_ids"
+        "modelfleet:locations.aws-frankfurt.security_group_ids: set both subnet_ids and "
+        "security_group_ids for an endpoint in a VPC, or neither"
     ]
     config = valid()
     loc(config, "aws-frankfurt")["serverless"] = {"memory_mb": 2048}

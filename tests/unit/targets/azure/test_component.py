@@ -12,12 +12,12 @@ from typing import Any
 import pulumi
 import pytest
 
-from modelfleet import azure
-from modelfleet.args import RolloutArgs
-from modelfleet.azure_rollout import AzureMLConfigError, rollout_plan
+from modelfleet import AzureMLConfigError, RolloutArgs
 from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import ConfigError, parse
+from modelfleet.targets.azure import plan as azure
+from modelfleet.targets.azure.plan import rollout_plan
 from tests.unit.conftest import RecordingMocks, RecordingMonitor
 
 ML = "azure-native:machinelearningservices:"
@@ -158,7 +158,11 @@ def test_restricted_model_gets_a_private_endpoint_and_a_managed_deployment(mocks
     assert props["environmentId"].endswith(
         "/environments/fraud-scorer-azure-westeurope/versions/1.4.0"
     )
-    assert props["environmentVariables"] == {"MODEL_VERSION": "1.4.0", "LOG_LEVEL": "info"}
+    assert props["environmentVariables"] == {
+        "MODEL_NAME": "fraud-scorer",
+        "MODEL_VERSION": "1.4.0",
+        "LOG_LEVEL": "info",
+    }
     assert props["requestSettings"] == {
         "requestTimeout": "PT60S",
         "maxConcurrentRequestsPerInstance": 1,
@@ -457,6 +461,7 @@ def test_secret_env_is_refused_on_azure(mocks):
     args["model"]["secret_env"] = {"API_TOKEN": pulumi.Output.secret("s3cr3t")}
     # WHEN the component is built THEN it refuses, naming the location
     with pytest.raises(
-        AzureMLConfigError, match="secret_env cannot go to location 'azure-westeurope'"
+        AzureMLConfigError,
+        match=r"models\.fraud-scorer\.secret_env: placed at Azure ML location 'azure-westeurope'",
     ):
         mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)

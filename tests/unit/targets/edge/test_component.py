@@ -5,13 +5,14 @@ from typing import Any, cast
 import pulumi
 import pytest
 
-from modelfleet.args import EdgeHostArgs
-from modelfleet.edge import container as container_module
-from modelfleet.edge.container import EdgeContainerProvider, Spec
-from modelfleet.edge.endpoint import waves
+from modelfleet import EdgeHostArgs
 from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import parse
+from modelfleet.targets.edge import lifecycle
+from modelfleet.targets.edge.crud import EdgeContainerProvider
+from modelfleet.targets.edge.plan import waves
+from modelfleet.targets.edge.spec import Spec
 from tests.unit.conftest import RecordingMocks, secret_value
 
 CONTAINER = "pulumi-python:dynamic/edge:EdgeContainer"
@@ -275,7 +276,7 @@ def test_a_failed_container_s_error_keeps_how_it_started_and_what_it_did_last():
         def logs(self, **_: Any) -> bytes:
             return "".join(f"line {n}\n" for n in range(1, 101)).encode()
 
-    lines = container_module._logs(cast(Any, Logged())).splitlines()
+    lines = lifecycle.logs(cast(Any, Logged())).splitlines()
 
     assert lines[:10] == [f"line {n}" for n in range(1, 11)]
     assert lines[10] == "... (70 lines left out)"

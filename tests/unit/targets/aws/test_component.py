@@ -3,29 +3,29 @@ role, immutable models and configurations renamed on every change, blue/green ro
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from modelfleet.aws import (
+from modelfleet import SageMakerConfigError, SageMakerEndpoint
+from modelfleet.config import AwsLocation
+from modelfleet.endpoint import ModelEndpoint
+from modelfleet.labels import labels
+from modelfleet.stack_args import endpoint_args, model_args
+from modelfleet.stackfile import ConfigError, load_stack_file, parse
+from modelfleet.targets.aws.plan import (
     EcrImage,
     S3Location,
-    SageMakerConfigError,
-    SageMakerEndpoint,
     container_image,
     execution_policy,
     physical_name,
     traffic_routing,
 )
-from modelfleet.config import AwsLocation
-from modelfleet.endpoint import ModelEndpoint
-from modelfleet.labels import labels
-from modelfleet.stack_args import endpoint_args, model_args
-from modelfleet.stackfile import load_stack_file, parse
 from tests.unit.conftest import RecordingMocks, Registered, new_mocks, secret_value
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 AWS = "aws:"
 DIGEST = "sha256:" + "9c" * 32
 FRANKFURT_IMAGE = f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml/fraud-scorer@{DIGEST}"
@@ -672,6 +672,16 @@ def test_locations_sagemaker_would_refuse_fail_before_anything_is_made(mocks, lo
     assert mocks.of_type("aws:sagemaker/endpoint:Endpoint") == []
 
 
-def test_a_container_off_the_sagemaker_contract_is_refused(mocks):
-    with pytest.raises(SageMakerConfigError, match=r"port is 9000, but SageMaker only calls 8080"):
-        deploy(mocks, with_model(PUBLIC_SERVERLESS, port=9000))
+def test_a_container_off_the_sagemaker_contract_is_refused_by_validate_and_the_component(mocks):
+    message = r"port is 9000, but SageMaker only calls 8080"
+    # GIVEN a model on another port WHEN the stack is validated THEN the key is named
+    with pytest.raises(ConfigError) as caught:
+        parse(with_model(PUBLIC_SERVERLESS, port=9000))
+    assert [i.path for i in caught.value.issues] == ["modelfleet:models.fraud-scorer.port"]
+    assert re.search(message, caught.value.issues[0].reason)
+    # AND built from args directly, the component refuses with the same words
+    args = endpoint_args(parse(PUBLIC_SERVERLESS))["fraud-scorer"]
+    args["model"]["port"] = 9000
+    with pytest.raises(SageMakerConfigError, match=message):
+        mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
+    assert mocks.of_type("aws:sagemaker/model:Model") == []
