@@ -58,7 +58,7 @@ def create(
         spec.image,
         name=name,
         network=network,
-        environment=contract.container_env(spec.model, spec.version, spec.env, spec.secret_env),
+        environment=spec.environment,
         labels=dict(spec.labels),
         ports={f"{spec.container_port}/tcp": (spec.bind, spec.host_port)},
         restart_policy={"Name": "unless-stopped"},

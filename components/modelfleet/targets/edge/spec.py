@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from modelfleet import contract
 from modelfleet.errors import EdgeContainerError
 from modelfleet.targets.edge.connect import EdgeTarget
 
@@ -104,6 +105,11 @@ class Spec:
             privileged=props.get("privileged") is True,
             network_mode=network_mode,
         )
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The container's whole environment: the contract's, written in one place."""
+        return contract.container_env(self.model, self.version, self.env, self.secret_env)
 
     @property
     def secrets(self) -> list[str]:
