@@ -8,6 +8,7 @@ name a missing model, residency rules — live in :mod:`modelfleet.stackfile` an
 
 import ipaddress
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -25,6 +26,13 @@ from pydantic import (
 )
 
 from modelfleet import jurisdictions, rulebook
+from modelfleet.args import LocationArgs
+from modelfleet.fielddocs import doc
+from modelfleet.model import DataArgs, ModelArgs, ResourcesArgs, ScalingArgs
+from modelfleet.targets.aws.args import AwsLocationArgs, ServerlessArgs
+from modelfleet.targets.azure.args import AzureLocationArgs, RolloutArgs
+from modelfleet.targets.edge.args import EdgeHostArgs, EdgeLocationArgs, TlsArgs
+from modelfleet.targets.kubernetes.args import KubernetesLocationArgs
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 """Names of models, locations and hosts: DNS labels of at most 40 characters."""
@@ -164,16 +172,16 @@ SENSITIVE = frozenset({Classification.CONFIDENTIAL, Classification.RESTRICTED})
 class Resources(Strict):
     """Compute one replica (or one edge container) gets."""
 
-    cpu: float = Field(1.0, gt=0, le=256, description="CPU cores per replica.")
-    memory_mb: int = Field(1024, ge=64, le=1_048_576, description="Memory per replica, MiB.")
-    gpus: int = Field(0, ge=0, le=16, description="GPUs per replica.")
+    cpu: float = Field(1.0, gt=0, le=256, description=doc(ResourcesArgs, "cpu"))
+    memory_mb: int = Field(1024, ge=64, le=1_048_576, description=doc(ResourcesArgs, "memory_mb"))
+    gpus: int = Field(0, ge=0, le=16, description=doc(ResourcesArgs, "gpus"))
 
 
 class Scaling(Strict):
     """Replica bounds, used by autoscalers where the target has one."""
 
-    min: int = Field(1, ge=1, le=1000, description="Replicas always running.")
-    max: int = Field(1, ge=1, le=1000, description="Upper bound for autoscaling.")
+    min: int = Field(1, ge=1, le=1000, description=doc(ScalingArgs, "min"))
+    max: int = Field(1, ge=1, le=1000, description=doc(ScalingArgs, "max"))
 
     @model_validator(mode="after")
     def _max_not_below_min(self) -> "Scaling":
@@ -185,12 +193,10 @@ class Scaling(Strict):
 class Data(Strict):
     """What the model's data is, and where it may be processed."""
 
-    classification: Classification = Field(
-        description="public, internal, confidential or restricted."
-    )
+    classification: Classification = Field(description=doc(DataArgs, "classification"))
     residency: Annotated[list[str], AfterValidator(_check_residency)] = Field(
         default_factory=list,
-        description="Countries (ISO 3166-1 alpha-2) or groups (EU, EEA) the data may be processed in.",
+        description=doc(DataArgs, "residency"),
     )
 
     def allowed_countries(self) -> frozenset[str] | None:
@@ -202,17 +208,15 @@ class ModelSpec(Strict):
     """What to serve: one model version, its container contract and its data."""
 
     version: str = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    image: Image = Field(description="Serving image; pin it by digest outside dev.")
-    artifact: str | None = Field(
-        None, description="Model artifact URI (s3://, https://, azureml://)."
-    )
-    port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
-    host_port: int | None = Field(None, ge=1, le=65535, description="Port published on edge hosts.")
-    health_path: HttpPath = Field("/ping", description="GET path that answers 200 once loaded.")
-    invoke_path: HttpPath = Field("/invocations", description="POST path for predictions.")
+    image: Image = Field(description=doc(ModelArgs, "image"))
+    artifact: str | None = Field(None, description=doc(ModelArgs, "artifact"))
+    port: int = Field(8080, ge=1, le=65535, description=doc(ModelArgs, "port"))
+    host_port: int | None = Field(None, ge=1, le=65535, description=doc(ModelArgs, "host_port"))
+    health_path: HttpPath = Field("/ping", description=doc(ModelArgs, "health_path"))
+    invoke_path: HttpPath = Field("/invocations", description=doc(ModelArgs, "invoke_path"))
     env: Annotated[dict[str, Text], AfterValidator(_check_env)] = Field(default_factory=dict)
     secret_env: Annotated[dict[str, SecretValue], AfterValidator(_check_env)] = Field(
-        default_factory=dict, description="Environment variables whose values are secrets."
+        default_factory=dict, description=doc(ModelArgs, "secret_env")
     )
     resources: Resources = Field(default_factory=Resources)
     scaling: Scaling = Field(default_factory=Scaling)
@@ -224,20 +228,33 @@ class ModelSpec(Strict):
         return self.host_port if self.host_port is not None else self.port
 
 
+def _region_of(regions: Mapping[str, str], rule: rulebook.Rule) -> Callable[[str], str]:
+    """A validator accepting only the cloud's regions (the jurisdiction table's keys)."""
+
+    def known(region: str) -> str:
+        if region not in regions:
+            raise ValueError(rule.text(region=region))
+        return region
+
+    return known
+
+
 class Serverless(Strict):
     """SageMaker Serverless Inference instead of instances (no autoscaling target)."""
 
     memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = Field(
-        2048, description="Memory per invocation environment, MiB (SageMaker's allowed sizes)."
+        2048, description=doc(ServerlessArgs, "memory_mb")
     )
-    max_concurrency: int = Field(5, ge=1, le=200, description="Concurrent invocations.")
+    max_concurrency: int = Field(
+        5, ge=1, le=200, description=doc(ServerlessArgs, "max_concurrency")
+    )
 
 
 class AwsLocation(Strict):
     """A SageMaker real-time endpoint in one AWS region."""
 
     kind: Literal["aws"]
-    region: str = Field(description="AWS commercial region, e.g. eu-central-1.")
+    region: str = Field(description=doc(AwsLocationArgs, "region"))
     instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
     kms_key_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$")
     subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]] = Field(
@@ -246,16 +263,11 @@ class AwsLocation(Strict):
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]+$")]] = Field(
         default_factory=list
     )
-    serverless: Serverless | None = Field(
-        None, description="Serverless Inference instead of instances."
-    )
+    serverless: Serverless | None = Field(None, description=doc(AwsLocationArgs, "serverless"))
 
-    @field_validator("region")
-    @classmethod
-    def _known_region(cls, region: str) -> str:
-        if region not in jurisdictions.AWS_REGIONS:
-            raise ValueError(rulebook.AWS_REGION.text(region=region))
-        return region
+    _known_region = field_validator("region")(
+        _region_of(jurisdictions.AWS_REGIONS, rulebook.AWS_REGION)
+    )
 
     @property
     def jurisdiction(self) -> str:
@@ -265,22 +277,16 @@ class AwsLocation(Strict):
 class Rollout(Strict):
     """Safe rollout on Azure ML: the new version takes a share while the previous one serves."""
 
-    previous_version: str | None = Field(
-        None, description="Version still serving beside the new one; remove it to promote."
-    )
-    canary_percent: int = Field(
-        10, ge=0, le=100, description="Live traffic share of the new version."
-    )
-    mirror_percent: int = Field(
-        0, ge=0, le=50, description="Share of traffic copied to the new version (Azure allows 50)."
-    )
+    previous_version: str | None = Field(None, description=doc(RolloutArgs, "previous_version"))
+    canary_percent: int = Field(10, ge=0, le=100, description=doc(RolloutArgs, "canary_percent"))
+    mirror_percent: int = Field(0, ge=0, le=50, description=doc(RolloutArgs, "mirror_percent"))
 
 
 class AzureLocation(Strict):
     """An Azure ML workspace in one Azure region, or its Arc-attached Kubernetes compute."""
 
     kind: Literal["azure"]
-    location: str = Field(description="Azure region, e.g. westeurope.")
+    location: str = Field(description=doc(AzureLocationArgs, "location"))
     resource_group: str = Field(min_length=1, max_length=90)
     workspace: str = Field(min_length=3, max_length=33)
     instance_type: str = Field("Standard_DS3_v2", pattern=r"^Standard_[A-Za-z0-9_]+$")
@@ -289,7 +295,7 @@ class AzureLocation(Strict):
         None,
         min_length=2,
         max_length=32,
-        description="Azure ML Kubernetes compute (Arc) to deploy on.",
+        description=doc(AzureLocationArgs, "compute"),
     )
     declared_jurisdiction: Country | None = Field(
         None,
@@ -297,12 +303,9 @@ class AzureLocation(Strict):
         description="Country of the Arc cluster; required with compute, refused without.",
     )
 
-    @field_validator("location")
-    @classmethod
-    def _known_region(cls, location: str) -> str:
-        if location not in jurisdictions.AZURE_REGIONS:
-            raise ValueError(rulebook.AZURE_REGION.text(region=location))
-        return location
+    _known_region = field_validator("location")(
+        _region_of(jurisdictions.AZURE_REGIONS, rulebook.AZURE_REGION)
+    )
 
     @model_validator(mode="after")
     def _arc_jurisdiction(self) -> "AzureLocation":
@@ -321,15 +324,13 @@ class KubernetesLocation(Strict):
     """A namespace on a Kubernetes cluster the team runs itself."""
 
     kind: Literal["kubernetes"]
-    jurisdiction: Country = Field(
-        description="Country the cluster is in (nothing to derive it from)."
-    )
-    kubeconfig: SecretValue | None = Field(None, description="Kubeconfig contents, a secret.")
-    context: str | None = Field(
-        None, min_length=1, description="Context in the default kubeconfig."
-    )
+    jurisdiction: Country = Field(description=doc(KubernetesLocationArgs, "jurisdiction"))
+    kubeconfig: SecretValue | None = Field(None, description=doc(LocationArgs, "kubeconfig"))
+    context: str | None = Field(None, min_length=1, description=doc(LocationArgs, "context"))
     namespace: str = Field("default", pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-    create_namespace: bool = Field(False, description="Create the namespace instead of using it.")
+    create_namespace: bool = Field(
+        False, description=doc(KubernetesLocationArgs, "create_namespace")
+    )
 
     @model_validator(mode="after")
     def _one_way_in(self) -> "KubernetesLocation":
@@ -341,9 +342,9 @@ class KubernetesLocation(Strict):
 class Tls(Strict):
     """Mutual TLS material for a ``tcp://`` Docker host (PEM contents)."""
 
-    ca: str = Field(min_length=1, description="CA certificate that signed the daemon's cert.")
-    cert: str = Field(min_length=1, description="Client certificate.")
-    key: SecretValue = Field(description="Client private key, a secret.")
+    ca: str = Field(min_length=1, description=doc(TlsArgs, "ca"))
+    cert: str = Field(min_length=1, description=doc(TlsArgs, "cert"))
+    key: SecretValue = Field(description=doc(TlsArgs, "key"))
 
 
 class RegistryAuth(Strict):
@@ -370,13 +371,13 @@ class EdgeHost(Strict):
 
     name: Name
     docker_host: Annotated[str, AfterValidator(_check_docker_host)] = Field(
-        description="unix://, ssh://user@host, or tcp://host:port with tls."
+        description=doc(EdgeHostArgs, "docker_host")
     )
-    wave: int = Field(1, ge=0, le=100, description="Rollout wave; wave N+1 waits for wave N.")
+    wave: int = Field(1, ge=0, le=100, description=doc(EdgeHostArgs, "wave"))
     bind: Annotated[str, AfterValidator(_check_bind)] = Field(
-        "127.0.0.1", description="Address ports are published on."
+        "127.0.0.1", description=doc(EdgeHostArgs, "bind")
     )
-    port_offset: int = Field(0, ge=0, le=10_000, description="Added to host_port.")
+    port_offset: int = Field(0, ge=0, le=10_000, description=doc(EdgeHostArgs, "port_offset"))
     tls: Tls | None = None
 
 
@@ -384,11 +385,11 @@ class EdgeLocation(Strict):
     """A site of Docker hosts: plants, shops, clinics."""
 
     kind: Literal["edge"]
-    jurisdiction: Country = Field(description="Country the site is in.")
+    jurisdiction: Country = Field(description=doc(EdgeLocationArgs, "jurisdiction"))
     hosts: list[EdgeHost] = Field(min_length=1)
     registry_auth: RegistryAuth | None = None
     health_timeout_s: float = Field(
-        60.0, gt=0, le=3600, description="How long a new container may take to turn healthy."
+        60.0, gt=0, le=3600, description=doc(EdgeLocationArgs, "health_timeout_s")
     )
 
 
