@@ -1,4 +1,4 @@
-"""The stack config contract (DESIGN.md, "Stack config format"), as pydantic models.
+"""The stack config contract (docs/design.md, "Stack config format"), as pydantic models.
 
 These models only describe shape and local validity (types, names, ranges, one
 field against its neighbours). Checks that span the whole stack — placements that
