@@ -68,7 +68,11 @@ class Rule:
     """The policy that checks it too, if any."""
 
     def text(self, **values: object) -> str:
-        """The message with its placeholders filled."""
+        """The message with its placeholders filled: exactly its own, no more, no fewer."""
+        if set(values) != self.placeholders():
+            raise TypeError(
+                f"rule {self.id!r} takes {sorted(self.placeholders())}, given {sorted(values)}"
+            )
         return self.message.format(**values)
 
     def at(self, subject: str, **values: object) -> str:
@@ -297,7 +301,7 @@ SAGEMAKER_ISOLATION = rule(
 # --- azure -----------------------------------------------------------------------------
 
 AZURE_REGION = rule(
-    "azure-region-known", "unknown Azure region {region!r}", VALIDATE, TARGET, key=f"{_L}.location"
+    "azure-region-known", "unknown Azure region {region!r}", VALIDATE, key=f"{_L}.location"
 )
 AZURE_ARC_JURISDICTION = rule(
     "azure-arc-jurisdiction",

@@ -30,3 +30,10 @@ def test_an_id_is_declared_once():
     with pytest.raises(ValueError, match="declared twice"):
         rulebook.rule("aws-region-known", "again", Check.VALIDATE)
     assert rulebook.RULES["aws-region-known"] is rulebook.AWS_REGION
+
+
+def test_a_value_the_message_does_not_take_is_a_mistake_not_ignored():
+    with pytest.raises(TypeError, match="takes \\['region'\\], given \\['url'\\]"):
+        rulebook.AWS_REGION.text(url="x")
+    with pytest.raises(TypeError, match="given \\[\\]"):
+        rulebook.AWS_REGION.text()
