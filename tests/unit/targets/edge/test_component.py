@@ -1,63 +1,87 @@
-"""EdgeEndpoint under mocks (waves, inputs, secrets) and the provider's pure decisions."""
+"""EdgeEndpoint under mocks (waves, inputs, secrets) and the provider's pure decisions.
+
+The args are built directly, as a project using the components writes them.
+"""
 
 from typing import Any, cast
 
 import pulumi
 import pytest
 
-from modelfleet import EdgeHostArgs
+from modelfleet import EdgeHostArgs, EdgeLocationArgs, ModelArgs, ModelEndpointArgs
 from modelfleet.endpoint import ModelEndpoint
-from modelfleet.stack_args import endpoint_args
-from modelfleet.stackfile import parse
 from modelfleet.targets.edge import lifecycle
 from modelfleet.targets.edge.crud import EdgeContainerProvider
 from modelfleet.targets.edge.plan import waves
 from modelfleet.targets.edge.spec import Spec
 from tests.unit.conftest import RecordingMocks, secret_value
+from tests.unit.targets.args import model
 
 CONTAINER = "pulumi-python:dynamic/edge:EdgeContainer"
 KEY = "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n"
 
 
-def lyon(*hosts: dict[str, Any], **location: Any) -> dict[str, Any]:
-    """A stack with one model placed on the edge site plant-lyon with ``hosts``."""
+def fraud_scorer() -> ModelArgs:
+    return model(
+        name="fraud-scorer",
+        version="1.4.0",
+        image="registry.example.com/ml/fraud-scorer:1.4.0",
+        artifact="s3://ml-artifacts/fraud-scorer/1.4.0/model.tar.gz",
+        host_port=9080,
+        secret_env={"API_TOKEN": pulumi.Output.secret("s3cr3t-token")},
+        resources={"cpu": 0.5, "memory_mb": 512, "gpus": 0},
+        data={"classification": "confidential", "residency": ["EU"]},
+    )
+
+
+def lyon(*hosts: EdgeHostArgs, **location: Any) -> ModelEndpointArgs:
+    """The model placed on the edge site plant-lyon with ``hosts``, args built directly."""
+    site: dict[str, Any] = {
+        "name": "plant-lyon",
+        "jurisdiction": "FR",
+        "hosts": list(hosts),
+        "health_timeout_s": 60.0,
+        **location,
+    }
+    if "registry_auth" in site:
+        password = site["registry_auth"]["password"]
+        site["registry_auth"] = {
+            **site["registry_auth"],
+            "password": pulumi.Output.secret(password),
+        }
     return {
-        "models": {
-            "fraud-scorer": {
-                "version": "1.4.0",
-                "image": "registry.example.com/ml/fraud-scorer:1.4.0",
-                "artifact": "s3://ml-artifacts/fraud-scorer/1.4.0/model.tar.gz",
-                "host_port": 9080,
-                "env": {"LOG_LEVEL": "info"},
-                "secret_env": {"API_TOKEN": "s3cr3t-token"},
-                "resources": {"cpu": 0.5, "memory_mb": 512},
-                "data": {"classification": "confidential", "residency": ["EU"]},
+        "model": fraud_scorer(),
+        "locations": [
+            {
+                "name": "plant-lyon",
+                "kind": "edge",
+                "jurisdiction": "FR",
+                "edge": cast(EdgeLocationArgs, site),
             }
-        },
-        "locations": {
-            "plant-lyon": {"kind": "edge", "jurisdiction": "FR", "hosts": list(hosts), **location}
-        },
-        "placements": {"fraud-scorer": ["plant-lyon"]},
+        ],
     }
 
 
-def host(name: str, wave: int, **extra: Any) -> dict[str, Any]:
-    return {
+def host(name: str, wave: int, **extra: Any) -> EdgeHostArgs:
+    args: dict[str, Any] = {
         "name": name,
         "docker_host": f"ssh://ops@{name}.plant-lyon.example",
         "wave": wave,
+        "bind": "127.0.0.1",
+        "port_offset": 0,
         **extra,
     }
+    if "tls" in args:
+        args["tls"] = {**args["tls"], "key": pulumi.Output.secret(args["tls"]["key"])}
+    return cast(EdgeHostArgs, args)
 
 
-def deploy(mocks: RecordingMocks, raw: dict[str, Any]) -> Any:
-    args = endpoint_args(parse(raw))["fraud-scorer"]
+def deploy(mocks: RecordingMocks, args: ModelEndpointArgs) -> Any:
     return mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
 
 
-def deploy_for_urls(mocks: RecordingMocks, raw: dict[str, Any]) -> tuple[Any, Any]:
+def deploy_for_urls(mocks: RecordingMocks, args: ModelEndpointArgs) -> tuple[Any, Any]:
     """The endpoint's URL per location and its URLs per host, once settled."""
-    args = endpoint_args(parse(raw))["fraud-scorer"]
 
     def program() -> pulumi.Output[Any]:
         endpoint = ModelEndpoint("fraud-scorer", args)
@@ -100,13 +124,13 @@ def test_every_host_of_a_wave_waits_for_all_of_the_wave_before(mocks):
 
 def test_each_container_gets_the_model_contract_and_its_host_address(mocks):
     # GIVEN two hosts sharing an engine, the second with a port offset
-    raw = lyon(
+    args = lyon(
         host("gw-1", 0, docker_host="unix:///var/run/docker.sock"),
         host("gw-2", 1, docker_host="unix:///var/run/docker.sock", port_offset=10, bind="10.1.2.3"),
-        health_timeout_s=30,
+        health_timeout_s=30.0,
     )
     # WHEN the program runs
-    urls, host_urls = deploy_for_urls(mocks, raw)
+    urls, host_urls = deploy_for_urls(mocks, args)
     found = containers(mocks)
     # THEN each container carries the model's contract and its own published address
     second = found["gw-2"].inputs
@@ -152,7 +176,7 @@ def test_each_container_gets_the_model_contract_and_its_host_address(mocks):
 
 def test_tls_key_registry_password_and_secret_env_stay_secret(mocks):
     # GIVEN a TLS host and registry credentials
-    raw = lyon(
+    args = lyon(
         host(
             "gw-1",
             0,
@@ -162,7 +186,7 @@ def test_tls_key_registry_password_and_secret_env_stay_secret(mocks):
         registry_auth={"username": "puller", "password": "hunter2-registry"},
     )
     # WHEN the program runs
-    deploy(mocks, raw)
+    deploy(mocks, args)
     inputs = containers(mocks)["gw-1"].inputs
     # THEN every input holding a secret reaches the engine as a secret
     assert secret_value(inputs["tls"]) == {"ca": "CA PEM", "cert": "CERT PEM", "key": KEY}
@@ -182,7 +206,7 @@ def test_tls_key_registry_password_and_secret_env_stay_secret(mocks):
 
 
 def test_waves_group_hosts_lowest_first_keeping_their_order():
-    hosts = cast(list[EdgeHostArgs], [host("c", 2), host("a", 0), host("b", 2), host("d", 0)])
+    hosts = [host("c", 2), host("a", 0), host("b", 2), host("d", 0)]
     assert [[h["name"] for h in wave] for wave in waves(hosts)] == [["a", "d"], ["c", "b"]]
 
 

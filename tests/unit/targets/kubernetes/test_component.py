@@ -1,55 +1,77 @@
-"""KubernetesEndpoint through ModelEndpoint: two clusters, one provider each, hardened pods."""
+"""KubernetesEndpoint through ModelEndpoint: two clusters, one provider each, hardened pods.
+
+The args are built directly, as a project using the components writes them.
+"""
 
 from typing import Any
 
+import pulumi
 import pytest
 
-from modelfleet import endpoint
+from modelfleet import (
+    KubernetesConfigError,
+    KubernetesLocationArgs,
+    ModelArgs,
+    ModelEndpointArgs,
+    endpoint,
+)
 from modelfleet.endpoint import ModelEndpoint, UnsupportedLocationKindError
-from modelfleet.stack_args import endpoint_args
-from modelfleet.stackfile import parse
 from tests.unit.conftest import RecordingMocks, secret_value
+from tests.unit.targets.args import model
 
 K8S = "kubernetes:"
-TWO_CLUSTERS: dict[str, Any] = {
-    "models": {
-        "fraud-scorer": {
-            "version": "1.4.0",
-            "image": "registry.example.com/ml/fraud-scorer:1.4.0",
-            "env": {"LOG_LEVEL": "info"},
-            "secret_env": {"API_TOKEN": "s3cr3t-token"},
-            "resources": {"cpu": 0.5, "memory_mb": 2048},
-            "scaling": {"min": 2, "max": 5},
-            "data": {"classification": "confidential", "residency": ["EU"]},
-        }
-    },
-    "locations": {
-        "munich": {
-            "kind": "kubernetes",
-            "jurisdiction": "DE",
-            "kubeconfig": "apiVersion: v1\nkind: Config\n# munich",
-            "namespace": "models",
-            "create_namespace": True,
-        },
-        "vienna": {
-            "kind": "kubernetes",
-            "jurisdiction": "AT",
-            "context": "vienna",
-            "namespace": "ml",
-        },
-    },
-    "placements": {"fraud-scorer": ["munich", "vienna"]},
-}
 
 
-def deploy(mocks: RecordingMocks, raw: dict[str, Any]) -> Any:
-    args = endpoint_args(parse(raw))["fraud-scorer"]
-    return mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
+def fraud_scorer(**overrides: Any) -> ModelArgs:
+    settings: dict[str, Any] = {
+        "name": "fraud-scorer",
+        "version": "1.4.0",
+        "image": "registry.example.com/ml/fraud-scorer:1.4.0",
+        "secret_env": {"API_TOKEN": pulumi.Output.secret("s3cr3t-token")},
+        "resources": {"cpu": 0.5, "memory_mb": 2048, "gpus": 0},
+        "scaling": {"min": 2, "max": 5},
+        "data": {"classification": "confidential", "residency": ["EU"]},
+    }
+    return model(**{**settings, **overrides})
+
+
+def two_clusters(model_args: ModelArgs | None = None) -> ModelEndpointArgs:
+    """Munich by kubeconfig (its namespace created), Vienna by context."""
+    munich: KubernetesLocationArgs = {
+        "name": "munich",
+        "jurisdiction": "DE",
+        "namespace": "models",
+        "create_namespace": True,
+    }
+    vienna: KubernetesLocationArgs = {"name": "vienna", "jurisdiction": "AT", "namespace": "ml"}
+    return {
+        "model": model_args or fraud_scorer(),
+        "locations": [
+            {
+                "name": "munich",
+                "kind": "kubernetes",
+                "jurisdiction": "DE",
+                "kubeconfig": pulumi.Output.secret("apiVersion: v1\nkind: Config\n# munich"),
+                "kubernetes": munich,
+            },
+            {
+                "name": "vienna",
+                "kind": "kubernetes",
+                "jurisdiction": "AT",
+                "context": "vienna",
+                "kubernetes": vienna,
+            },
+        ],
+    }
+
+
+def deploy(mocks: RecordingMocks, args: ModelEndpointArgs | None = None) -> Any:
+    return mocks.run(lambda: ModelEndpoint("fraud-scorer", args or two_clusters()).urls)
 
 
 def test_each_cluster_gets_the_full_resource_set_under_its_own_component(mocks):
     # GIVEN a model placed on two clusters WHEN the program runs
-    urls = deploy(mocks, TWO_CLUSTERS)
+    urls = deploy(mocks)
     # THEN each cluster has its component with the whole set of children
     for cluster in ("munich", "vienna"):
         component = mocks.named(f"fraud-scorer-{cluster}")
@@ -78,7 +100,7 @@ def test_each_cluster_gets_the_full_resource_set_under_its_own_component(mocks):
 
 
 def test_each_cluster_uses_its_own_provider(mocks):
-    deploy(mocks, TWO_CLUSTERS)
+    deploy(mocks)
     providers = {r.name: r for r in mocks.of_type("pulumi:providers:kubernetes")}
     assert set(providers) == {"fraud-scorer-munich-provider", "fraud-scorer-vienna-provider"}
     assert providers["fraud-scorer-vienna-provider"].inputs["context"] == "vienna"
@@ -93,7 +115,7 @@ def test_each_cluster_uses_its_own_provider(mocks):
 
 
 def test_deployment_is_hardened_and_probed_on_the_health_path(mocks):
-    deploy(mocks, TWO_CLUSTERS)
+    deploy(mocks)
     spec = mocks.named("fraud-scorer-munich-deployment").inputs["spec"]
     pod = spec["template"]["spec"]
     container = pod["containers"][0]
@@ -116,7 +138,7 @@ def test_deployment_is_hardened_and_probed_on_the_health_path(mocks):
 
 
 def test_secret_env_goes_through_a_secret_never_the_pod_spec(mocks):
-    deploy(mocks, TWO_CLUSTERS)
+    deploy(mocks)
     env = mocks.named("fraud-scorer-munich-deployment").inputs["spec"]["template"]["spec"][
         "containers"
     ][0]["env"]
@@ -133,7 +155,7 @@ def test_secret_env_goes_through_a_secret_never_the_pod_spec(mocks):
 
 
 def test_hpa_bounds_and_labels_come_from_the_model(mocks):
-    deploy(mocks, TWO_CLUSTERS)
+    deploy(mocks)
     hpa = mocks.named("fraud-scorer-vienna-hpa").inputs
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (2, 5)
     assert hpa["spec"]["scaleTargetRef"]["name"] == "fraud-scorer"
@@ -152,11 +174,7 @@ def test_hpa_bounds_and_labels_come_from_the_model(mocks):
 
 
 def test_no_disruption_budget_below_two_replicas(mocks):
-    raw = {**TWO_CLUSTERS}
-    raw["models"] = {
-        "fraud-scorer": {**TWO_CLUSTERS["models"]["fraud-scorer"], "scaling": {"min": 1, "max": 3}}
-    }
-    deploy(mocks, raw)
+    deploy(mocks, two_clusters(fraud_scorer(scaling={"min": 1, "max": 3})))
     assert mocks.of_type(f"{K8S}policy/v1:PodDisruptionBudget") == []
     assert len(mocks.of_type(f"{K8S}autoscaling/v2:HorizontalPodAutoscaler")) == 2
 
@@ -166,4 +184,13 @@ def test_a_kind_without_a_target_fails_naming_location_and_kind(mocks, monkeypat
     with pytest.raises(
         UnsupportedLocationKindError, match=r"location 'munich' has kind 'kubernetes'"
     ):
-        deploy(mocks, TWO_CLUSTERS)
+        deploy(mocks)
+
+
+def test_a_model_name_no_service_can_carry_is_refused_before_anything_is_made(mocks):
+    # GIVEN a model whose name starts with a digit (a DNS label, not a DNS-1035 one)
+    args = two_clusters(fraud_scorer(name="3d-scan"))
+    # WHEN it is placed on a cluster THEN it is refused at the model's key
+    with pytest.raises(KubernetesConfigError, match=r"^modelfleet:models\.3d-scan: placed at"):
+        deploy(mocks, args)
+    assert mocks.of_type(f"{K8S}apps/v1:Deployment") == []
