@@ -7,22 +7,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pulumi
 import pytest
 
 from modelfleet import SageMakerConfigError, SageMakerEndpoint
 from modelfleet.config import AwsLocation
 from modelfleet.endpoint import ModelEndpoint
+from modelfleet.jurisdictions import AWS_REGIONS
 from modelfleet.labels import labels
-from modelfleet.stack_args import endpoint_args, model_args
+from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import ConfigError, load_stack_file, parse
-from modelfleet.targets.aws.plan import (
-    EcrImage,
-    S3Location,
-    container_image,
-    execution_policy,
-    physical_name,
-    traffic_routing,
-)
 from tests.unit.conftest import RecordingMocks, Registered, new_mocks, secret_value
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -31,61 +25,77 @@ DIGEST = "sha256:" + "9c" * 32
 FRANKFURT_IMAGE = f"111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml/fraud-scorer@{DIGEST}"
 KMS = "arn:aws:kms:eu-central-1:111122223333:key/6a2f0c4e-8b1d-4e7a-9c3f-5d7b9e1a3c5f"
 
-RESTRICTED_IN_VPC = {
-    "models": {
-        "fraud-scorer": {
-            "version": "1.4.0",
-            "image": FRANKFURT_IMAGE,
-            "artifact": "s3://ml-artifacts-prod-eu/fraud-scorer/1.4.0/model.tar.gz",
-            "env": {"LOG_LEVEL": "info"},
-            "secret_env": {"API_TOKEN": "s3cr3t-token"},
-            "scaling": {"min": 2, "max": 8},
-            "data": {"classification": "restricted", "residency": ["EU"]},
-        }
-    },
-    "locations": {
-        "aws-frankfurt": {
-            "kind": "aws",
-            "region": "eu-central-1",
-            "instance_type": "ml.m5.xlarge",
-            "kms_key_arn": KMS,
-            "subnet_ids": ["subnet-0f1e2d3c4b5a69788", "subnet-0a9b8c7d6e5f41322"],
-            "security_group_ids": ["sg-0c1d2e3f4a5b69788"],
-        }
-    },
-    "placements": {"fraud-scorer": ["aws-frankfurt"]},
+
+def fraud_scorer(**changes: Any) -> dict[str, Any]:
+    """Model args as a project writes them (plain secret_env: ``deploy`` makes it secret)."""
+    return {
+        "name": "fraud-scorer",
+        "version": "1.4.0",
+        "image": FRANKFURT_IMAGE,
+        "port": 8080,
+        "host_port": 8080,
+        "health_path": "/ping",
+        "invoke_path": "/invocations",
+        "env": {},
+        "resources": {"cpu": 1.0, "memory_mb": 1024, "gpus": 0},
+        "scaling": {"min": 1, "max": 1},
+        "data": {"classification": "internal", "residency": ["EU"]},
+        **changes,
+    }
+
+
+def at(name: str, **settings: Any) -> dict[str, Any]:
+    """An aws location's args, its kind's settings under ``aws``."""
+    region = settings["region"]
+    aws = {
+        "name": name,
+        "instance_type": "ml.m5.large",
+        "subnet_ids": [],
+        "security_group_ids": [],
+        **settings,
+    }
+    return {"name": name, "kind": "aws", "jurisdiction": AWS_REGIONS[region], "aws": aws}
+
+
+RESTRICTED_IN_VPC: dict[str, Any] = {
+    "model": fraud_scorer(
+        artifact="s3://ml-artifacts-prod-eu/fraud-scorer/1.4.0/model.tar.gz",
+        env={"LOG_LEVEL": "info"},
+        secret_env={"API_TOKEN": "s3cr3t-token"},
+        scaling={"min": 2, "max": 8},
+        data={"classification": "restricted", "residency": ["EU"]},
+    ),
+    "locations": [
+        at(
+            "aws-frankfurt",
+            region="eu-central-1",
+            instance_type="ml.m5.xlarge",
+            kms_key_arn=KMS,
+            subnet_ids=["subnet-0f1e2d3c4b5a69788", "subnet-0a9b8c7d6e5f41322"],
+            security_group_ids=["sg-0c1d2e3f4a5b69788"],
+        )
+    ],
 }
-PUBLIC_SERVERLESS = {
-    "models": {
-        "fraud-scorer": {
-            "version": "2.0.0",
-            "image": f"444455556666.dkr.ecr.us-east-1.amazonaws.com/ml/fraud-scorer@{DIGEST}",
-            "data": {"classification": "public"},
-        }
-    },
-    "locations": {
-        "aws-virginia": {
-            "kind": "aws",
-            "region": "us-east-1",
-            "serverless": {"memory_mb": 3072, "max_concurrency": 20},
-        }
-    },
-    "placements": {"fraud-scorer": ["aws-virginia"]},
+PUBLIC_SERVERLESS: dict[str, Any] = {
+    "model": fraud_scorer(
+        version="2.0.0",
+        image=f"444455556666.dkr.ecr.us-east-1.amazonaws.com/ml/fraud-scorer@{DIGEST}",
+        data={"classification": "public", "residency": []},
+    ),
+    "locations": [
+        at(
+            "aws-virginia",
+            region="us-east-1",
+            serverless={"memory_mb": 3072, "max_concurrency": 20},
+        )
+    ],
 }
-TWO_REGIONS = {
-    "models": {
-        "fraud-scorer": {
-            "version": "1.4.0",
-            "image": FRANKFURT_IMAGE,
-            "scaling": {"min": 1, "max": 3},
-            "data": {"classification": "internal", "residency": ["EU"]},
-        }
-    },
-    "locations": {
-        "aws-frankfurt": {"kind": "aws", "region": "eu-central-1"},
-        "aws-dublin": {"kind": "aws", "region": "eu-west-1", "instance_type": "ml.c5.large"},
-    },
-    "placements": {"fraud-scorer": ["aws-frankfurt", "aws-dublin"]},
+TWO_REGIONS: dict[str, Any] = {
+    "model": fraud_scorer(scaling={"min": 1, "max": 3}),
+    "locations": [
+        at("aws-frankfurt", region="eu-central-1"),
+        at("aws-dublin", region="eu-west-1", instance_type="ml.c5.large"),
+    ],
 }
 TAGGED = {
     "aws:cloudwatch/logGroup:LogGroup",
@@ -98,15 +108,23 @@ TAGGED = {
 }
 
 
-def deploy(mocks: RecordingMocks, raw: dict[str, Any]) -> dict[str, str]:
-    args = endpoint_args(parse(raw))["fraud-scorer"]
-    return mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
+def with_secrets(args: dict[str, Any]) -> Any:
+    """A copy of ``args`` with its secret_env values as Pulumi secrets, as a project passes them."""
+    copied = copy.deepcopy(args)
+    secret_env = copied["model"].get("secret_env") or {}
+    copied["model"]["secret_env"] = {k: pulumi.Output.secret(v) for k, v in secret_env.items()}
+    return copied
 
 
-def fresh_run(raw: dict[str, Any]) -> RecordingMocks:
+def deploy(mocks: RecordingMocks, args: dict[str, Any]) -> dict[str, str]:
+    built = with_secrets(args)
+    return mocks.run(lambda: ModelEndpoint("fraud-scorer", built).urls)
+
+
+def fresh_run(args: dict[str, Any]) -> RecordingMocks:
     """One program run on its own recorder."""
     run = new_mocks()
-    deploy(run, raw)
+    deploy(run, args)
     return run
 
 
@@ -155,8 +173,7 @@ def test_restricted_model_in_a_vpc_gets_the_full_resource_set(mocks):
         "aws-frankfurt": "https://runtime.sagemaker.eu-central-1.amazonaws.com/endpoints/"
         "fraud-scorer-aws-frankfurt-unit/invocations"
     }
-    model = endpoint_args(parse(RESTRICTED_IN_VPC))["fraud-scorer"]["model"]
-    tags = labels(model, "aws-frankfurt", "DE")
+    tags = labels(RESTRICTED_IN_VPC["model"], "aws-frankfurt", "DE")
     assert (
         tags.items()
         >= {
@@ -463,9 +480,9 @@ def test_each_region_pulls_its_own_ecr_replica_and_is_granted_only_that(mocks):
 # --- immutable models and configurations --------------------------------------------------
 
 
-def with_model(raw: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    changed = copy.deepcopy(raw)
-    changed["models"]["fraud-scorer"].update(changes)
+def with_model(args: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(args)
+    changed["model"].update(changes)
     return changed
 
 
@@ -566,9 +583,8 @@ def test_the_aws_placements_of_the_prod_stacks_build(mocks, stack, expected):
 
 
 def test_used_on_its_own_it_makes_a_provider_for_its_region(mocks):
-    config = parse(PUBLIC_SERVERLESS)
-    model = model_args("fraud-scorer", config.models["fraud-scorer"])
-    location = endpoint_args(config)["fraud-scorer"]["locations"][0]["aws"]
+    model = PUBLIC_SERVERLESS["model"]
+    location = PUBLIC_SERVERLESS["locations"][0]["aws"]
     mocks.run(lambda: SageMakerEndpoint("scorer", {"model": model, "location": location}).url)
     provider = mocks.named("scorer-provider")
     assert provider.inputs["region"] == "us-east-1", provider.urn
@@ -577,69 +593,14 @@ def test_used_on_its_own_it_makes_a_provider_for_its_region(mocks):
     assert endpoint.provider.startswith(provider.urn + "::"), endpoint.urn
 
 
-def test_ecr_images_are_parsed_and_moved_to_the_endpoint_region():
-    image = EcrImage.parse(FRANKFURT_IMAGE)
-    assert image == EcrImage("111122223333", "eu-central-1", "ml/fraud-scorer", f"@{DIGEST}")
-    tagged = EcrImage.parse("111122223333.dkr.ecr.eu-west-1.amazonaws.com/scorer:1.4.0")
-    assert tagged is not None
-    assert (
-        tagged.in_region("us-east-1").uri
-        == "111122223333.dkr.ecr.us-east-1.amazonaws.com/scorer:1.4.0"
-    )
-    assert tagged.repository_arn == "arn:aws:ecr:eu-west-1:111122223333:repository/scorer"
-    assert EcrImage.parse("registry.example.com/ml/fraud-scorer:1.4.0") is None
-
-
-def test_an_image_outside_ecr_needs_a_vpc_to_be_pulled_from():
-    image = "registry.example.com/ml/fraud-scorer:1.4.0"
-    assert container_image(image, "eu-central-1", in_vpc=True).ecr is None
-    with pytest.raises(SageMakerConfigError, match=r"SageMaker pulls from Amazon ECR"):
-        container_image(image, "eu-central-1", in_vpc=False)
-
-
 def test_an_image_outside_ecr_is_pulled_through_the_vpc_without_ecr_grants(mocks):
-    raw = with_model(BASE, image="registry.example.com/ml/fraud-scorer:1.4.0")
-    deploy(mocks, raw)
+    deploy(mocks, with_model(BASE, image="registry.example.com/ml/fraud-scorer:1.4.0"))
     model = mocks.named("fraud-scorer-aws-frankfurt-model")
     container = model.inputs["primaryContainer"]
     assert container["image"] == "registry.example.com/ml/fraud-scorer:1.4.0", model.urn
     assert container["imageConfig"] == {"repositoryAccessMode": "Vpc"}, model.urn
     granted = statements(policy_of(mocks, "aws-frankfurt"))
     assert not {"EcrLogin", "PullImage"} & set(granted)
-
-
-def test_an_artifact_outside_s3_is_refused_and_a_root_object_is_granted_alone():
-    with pytest.raises(SageMakerConfigError, match=r"from S3 only"):
-        S3Location.parse("https://example.com/model.tar.gz")
-    root = S3Location.parse("s3://bucket-a/model.tar.gz")
-    assert root.prefix == ""
-    policy = execution_policy(
-        region="eu-west-1",
-        endpoint="e",
-        image=container_image(FRANKFURT_IMAGE, "eu-west-1", in_vpc=False),
-        artifact=root,
-        kms_key_arn=None,
-        subnet_ids=[],
-        security_group_ids=[],
-    )
-    granted = statements(policy)
-    assert granted["ReadArtifact"]["Resource"] == ["arn:aws:s3:::bucket-a/model.tar.gz"]
-    assert granted["ListArtifactPrefix"]["Condition"] == {
-        "StringLike": {"s3:prefix": ["model.tar.gz"]}
-    }
-
-
-def test_names_fit_sagemaker_and_stay_distinct_when_cut():
-    long_a, long_b = "a" * 40 + "-" + "x" * 40, "a" * 40 + "-" + "y" * 40
-    for base in (long_a, long_b):
-        assert len(physical_name(base, "0123456789")) == 63
-    assert physical_name(long_a, "0123456789") != physical_name(long_b, "0123456789")
-    assert physical_name("fraud_scorer.aws", "5xx") == "fraud-scorer-aws-5xx"
-
-
-def test_a_canary_is_one_instance_once_the_fleet_has_two():
-    assert traffic_routing(1)["type"] == "ALL_AT_ONCE"
-    assert traffic_routing(2)["canary_size"] == {"type": "INSTANCE_COUNT", "value": 1}
 
 
 @pytest.mark.parametrize(
@@ -662,7 +623,7 @@ def test_a_canary_is_one_instance_once_the_fleet_has_two():
 def test_locations_sagemaker_would_refuse_fail_before_anything_is_made(mocks, location, message):
     # GIVEN args built without the stack config layer (which refuses these itself),
     # as a project using the component directly would pass them
-    args = endpoint_args(parse(PUBLIC_SERVERLESS))["fraud-scorer"]
+    args = with_secrets(PUBLIC_SERVERLESS)
     aws_location = args["locations"][0]["aws"]
     aws_location.pop("serverless", None)
     aws_location.update(location)
@@ -674,14 +635,25 @@ def test_locations_sagemaker_would_refuse_fail_before_anything_is_made(mocks, lo
 
 def test_a_container_off_the_sagemaker_contract_is_refused_by_validate_and_the_component(mocks):
     message = r"port is 9000, but SageMaker only calls 8080"
-    # GIVEN a model on another port WHEN the stack is validated THEN the key is named
+    # GIVEN a stack placing a model on another port WHEN it is validated THEN the key is named
+    stack = {
+        "models": {
+            "fraud-scorer": {
+                "version": "2.0.0",
+                "image": PUBLIC_SERVERLESS["model"]["image"],
+                "port": 9000,
+                "data": {"classification": "public"},
+            }
+        },
+        "locations": {"aws-virginia": {"kind": "aws", "region": "us-east-1", "serverless": {}}},
+        "placements": {"fraud-scorer": ["aws-virginia"]},
+    }
     with pytest.raises(ConfigError) as caught:
-        parse(with_model(PUBLIC_SERVERLESS, port=9000))
+        parse(stack)
     assert [i.path for i in caught.value.issues] == ["modelfleet:models.fraud-scorer.port"]
     assert re.search(message, caught.value.issues[0].reason)
     # AND built from args directly, the component refuses with the same words
-    args = endpoint_args(parse(PUBLIC_SERVERLESS))["fraud-scorer"]
-    args["model"]["port"] = 9000
+    args = with_secrets(with_model(PUBLIC_SERVERLESS, port=9000))
     with pytest.raises(SageMakerConfigError, match=message):
         mocks.run(lambda: ModelEndpoint("fraud-scorer", args).urls)
     assert mocks.of_type("aws:sagemaker/model:Model") == []

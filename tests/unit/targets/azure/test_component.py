@@ -7,17 +7,17 @@ only, and says so. Assertions about those values therefore prove the wiring, not
 Azure's behaviour; everything else asserted is exactly what the engine would send.
 """
 
+import copy
 from typing import Any
 
 import pulumi
 import pytest
 
-from modelfleet import AzureMLConfigError, RolloutArgs
+from modelfleet import AzureMLConfigError
 from modelfleet.endpoint import ModelEndpoint
-from modelfleet.stack_args import endpoint_args
+from modelfleet.jurisdictions import AZURE_REGIONS
 from modelfleet.stackfile import ConfigError, parse
 from modelfleet.targets.azure import plan as azure
-from modelfleet.targets.azure.plan import rollout_plan
 from tests.unit.conftest import RecordingMocks, RecordingMonitor
 
 ML = "azure-native:machinelearningservices:"
@@ -27,11 +27,16 @@ TRAFFIC = "azure-native:resources:Deployment"
 PROVIDER = "pulumi:providers:azure-native"
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
 
-MODEL = {
+MODEL: dict[str, Any] = {
+    "name": "fraud-scorer",
     "version": "1.4.0",
     "image": "mlregistry.azurecr.io/ml/fraud-scorer:1.4.0",
+    "port": 8080,
+    "host_port": 8080,
+    "health_path": "/ping",
+    "invoke_path": "/invocations",
     "env": {"LOG_LEVEL": "info"},
-    "resources": {"cpu": 2, "memory_mb": 4096},
+    "resources": {"cpu": 2.0, "memory_mb": 4096, "gpus": 0},
     "scaling": {"min": 2, "max": 4},
     "data": {"classification": "restricted", "residency": ["EU"]},
 }
@@ -42,14 +47,35 @@ WESTEUROPE = {
     "workspace": "ml-prod-weu",
     "instance_type": "Standard_DS3_v2",
 }
+ROLLOUT_DEFAULTS = {"canary_percent": 10, "mirror_percent": 0}
 
 
-def stack(location: dict[str, Any] | None = None, **more: dict[str, Any]) -> dict[str, Any]:
+def azure_at(name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """An azure location's args; the jurisdiction derived, or declared for an Arc compute."""
+    azure = {key: value for key, value in settings.items() if key != "kind"}
+    azure.setdefault("jurisdiction", AZURE_REGIONS[azure["location"]])
+    if "rollout" in azure:
+        azure["rollout"] = {**ROLLOUT_DEFAULTS, **azure["rollout"]}
+    azure = {"name": name, **azure}
+    return {"name": name, "kind": "azure", "jurisdiction": azure["jurisdiction"], "azure": azure}
+
+
+def stack(location: dict[str, Any] | None = None, **more: dict[str, Any]) -> Any:
+    """The model's args, placed at azure-westeurope (changed by ``location``) and ``more``."""
     locations = {"azure-westeurope": {**WESTEUROPE, **(location or {})}, **more}
     return {
-        "models": {"fraud-scorer": MODEL},
-        "locations": locations,
-        "placements": {"fraud-scorer": list(locations)},
+        "model": copy.deepcopy(MODEL),
+        "locations": [azure_at(name, settings) for name, settings in locations.items()],
+    }
+
+
+def stack_file(location: dict[str, Any]) -> dict[str, Any]:
+    """The same placement as the ``modelfleet`` maps of a stack file."""
+    config_model = {k: v for k, v in MODEL.items() if k not in {"name", "host_port"}}
+    return {
+        "models": {"fraud-scorer": config_model},
+        "locations": {"azure-westeurope": {**WESTEUROPE, **location}},
+        "placements": {"fraud-scorer": ["azure-westeurope"]},
     }
 
 
@@ -107,8 +133,7 @@ def mocks() -> AzureMocks:
     return recorder
 
 
-def deploy(mocks: AzureMocks, raw: dict[str, Any]) -> dict[str, Any]:
-    args = endpoint_args(parse(raw))["fraud-scorer"]
+def deploy(mocks: AzureMocks, args: Any) -> dict[str, Any]:
     endpoint = ModelEndpoint("fraud-scorer", args)
     return mocks.run(lambda: pulumi.Output.all(urls=endpoint.urls, names=endpoint.endpoint_names))
 
@@ -244,9 +269,9 @@ def test_the_traffic_template_puts_the_same_endpoint_last_with_all_traffic_on_th
 
 
 def test_public_data_keeps_public_network_access(mocks):
-    raw = stack()
-    raw["models"] = {"fraud-scorer": {**MODEL, "data": {"classification": "public"}}}
-    deploy(mocks, raw)
+    args = stack()
+    args["model"]["data"] = {"classification": "public", "residency": []}
+    deploy(mocks, args)
     endpoint = mocks.named("fraud-scorer-azure-westeurope-endpoint")
     assert endpoint.inputs["properties"]["publicNetworkAccess"] == "Enabled", endpoint.urn
     assert (
@@ -332,17 +357,11 @@ def test_arc_compute_gets_a_kubernetes_deployment_on_that_compute(mocks):
             assert resource.inputs["tags"]["modelfleet.jurisdiction"] == "DE", resource.urn
 
 
-def test_arc_compute_refuses_mirroring():
-    rollout: RolloutArgs = {"previous_version": "1.3.0", "canary_percent": 0, "mirror_percent": 10}
-    with pytest.raises(AzureMLConfigError, match="not supported on Kubernetes"):
-        rollout_plan("arc", "1.4.0", rollout, kubernetes=True)
-
-
 # --- (4) two Azure locations, one provider each ----------------------------------------
 
 
 def test_two_locations_each_use_their_own_provider(mocks):
-    raw = stack(
+    args = stack(
         **{
             "azure-swedencentral": {
                 **WESTEUROPE,
@@ -351,7 +370,7 @@ def test_two_locations_each_use_their_own_provider(mocks):
             }
         }
     )
-    out = deploy(mocks, raw)
+    out = deploy(mocks, args)
     providers = {r.name: r for r in mocks.of_type(PROVIDER)}
     assert set(providers) == {
         "fraud-scorer-azure-westeurope-provider",
@@ -385,79 +404,13 @@ def test_two_locations_each_use_their_own_provider(mocks):
 )
 def test_out_of_range_rollout_is_refused_with_its_key_path(rollout, path):
     with pytest.raises(ConfigError) as error:
-        parse(stack({"rollout": rollout}))
+        parse(stack_file({"rollout": rollout}))
     assert error.value.issues[0].path == f"modelfleet:locations.azure-westeurope.{path}"
-
-
-# --- pure decisions, no mocks ----------------------------------------------------------
-
-
-def test_endpoint_names_fit_azure_and_differ_per_workspace():
-    names = {
-        azure.endpoint_name("fraud-scorer", "azure-westeurope", "ml-prod", "ml-prod-weu"),
-        azure.endpoint_name("fraud-scorer", "azure-westeurope", "ml-staging", "ml-staging-weu"),
-        azure.endpoint_name("a" * 40, "b" * 40, "rg", "ws"),
-        azure.endpoint_name("3d-scan", "x", "rg", "ws"),
-    }
-    assert len(names) == 4
-    for name in names:
-        assert 3 <= len(name) <= 32, name
-        assert name[0].isalpha(), name
-        assert name[-1] != "-", name
-        assert set(name) <= set("abcdefghijklmnopqrstuvwxyz0123456789-"), name
-    assert azure.endpoint_name("fraud-scorer", "weu", "ML-Prod", "ws") == azure.endpoint_name(
-        "fraud-scorer", "weu", "ml-prod", "ws"
-    )  # resource group names are case-insensitive
-
-
-@pytest.mark.parametrize(
-    ("version", "expected"),
-    [("1.4.0", "v1-4-0"), ("2024.06.01-rc_1", "v2024-06-01-rc-1"), ("7", None), ("9" * 40, None)],
-)
-def test_deployment_names_follow_the_version_and_azure_rules(version, expected):
-    name = azure.deployment_name(version)
-    assert expected is None or name == expected
-    assert 3 <= len(name) <= 32, name
-    assert name.startswith("v"), name
-    assert name[-1] != "-", name
-
-
-def test_previous_version_with_the_same_deployment_name_is_refused():
-    with pytest.raises(AzureMLConfigError, match="names the same deployment"):
-        rollout_plan(
-            "weu",
-            "1.4.0",
-            {"previous_version": "1-4-0", "canary_percent": 10, "mirror_percent": 0},
-            kubernetes=False,
-        )
-
-
-def test_live_and_mirrored_traffic_to_one_deployment_is_refused():
-    rollout: RolloutArgs = {"previous_version": "1.3.0", "canary_percent": 10, "mirror_percent": 20}
-    with pytest.raises(AzureMLConfigError, match="live or mirrored traffic, not both"):
-        rollout_plan("weu", "1.4.0", rollout, kubernetes=False)
-
-
-def test_mirroring_without_a_previous_version_is_refused():
-    with pytest.raises(AzureMLConfigError, match=r"needs rollout\.previous_version"):
-        rollout_plan("weu", "1.4.0", {"canary_percent": 10, "mirror_percent": 20}, kubernetes=False)
-
-
-def test_workspace_id_is_cut_from_any_id_inside_it():
-    environment = (
-        f"{SUBSCRIPTION}/resourceGroups/rg/providers/Microsoft.MachineLearningServices"
-        "/workspaces/ws/environments/e"
-    )
-    assert azure.compute_id(environment, "k8s") == environment.replace(
-        "environments/e", "computes/k8s"
-    )
-    with pytest.raises(AzureMLConfigError):
-        azure.workspace_id("fraud-scorer-id")
 
 
 def test_secret_env_is_refused_on_azure(mocks):
     # GIVEN args built without the stack config layer (which refuses this itself)
-    args = endpoint_args(parse(stack()))["fraud-scorer"]
+    args = stack()
     args["model"]["secret_env"] = {"API_TOKEN": pulumi.Output.secret("s3cr3t")}
     # WHEN the component is built THEN it refuses, naming the location
     with pytest.raises(
