@@ -17,13 +17,7 @@ import yaml
 from modelfleet.config import StackConfig
 from modelfleet.policy.pack_config import policy_config
 from modelfleet.rules import PolicyConfig, Verdict, plan
-from modelfleet.stackfile import (
-    ConfigError,
-    ConfigIssue,
-    find_stack_file,
-    load_stack_file,
-    notes,
-)
+from modelfleet.stackfile import ConfigError, ConfigIssue, find_stack_file, load_stack_file, notes
 
 EXIT_OK, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
 

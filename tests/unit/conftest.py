@@ -56,19 +56,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
                 dependencies=list(self.pending.get("dependencies", [])),
             )
         )
-        return self.resource_id(args), dict(args.inputs)
-
-    @staticmethod
-    def resource_id(args: pulumi.runtime.MockResourceArgs) -> str:
-        """``<name>-id``; inside an Azure ML workspace, an ID that names the workspace."""
-        inputs = args.inputs
-        if args.typ.startswith("azure-native:machinelearningservices:"):
-            return (
-                f"/subscriptions/0/resourceGroups/{inputs['resourceGroupName']}/providers/"
-                f"Microsoft.MachineLearningServices/workspaces/{inputs['workspaceName']}/"
-                f"{args.name}"
-            )
-        return f"{args.name}-id"
+        return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
         if args.token not in self.invokes:

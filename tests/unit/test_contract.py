@@ -12,8 +12,8 @@ from pulumi.runtime import rpc
 
 from modelfleet import contract
 from modelfleet.targets.edge.spec import Spec
-from tests.unit.conftest import RecordingMocks, new_mocks
-from tests.unit.targets.args import LOCATIONS, build, model
+from tests.unit.conftest import RecordingMocks
+from tests.unit.targets.args import LOCATIONS, build, model, target_mocks
 
 KINDS = ["aws", "azure", "kubernetes", "edge"]
 EDGE_CONTAINER = "pulumi-python:dynamic/edge:EdgeContainer"
@@ -92,7 +92,7 @@ READ = {
 
 
 def built(kind: str, **location: Any) -> dict[str, Any]:
-    mocks = new_mocks()
+    mocks = target_mocks()
     build(mocks, kind, model(), LOCATIONS[kind](**location))
     return READ[kind](mocks)
 
@@ -118,7 +118,7 @@ def test_compute_is_the_same_amount_in_each_targets_units():
     # GIVEN 0.5 cores and 256 MiB WHEN Kubernetes, Arc and edge build it THEN each says so
     assert built("kubernetes")["resources"] == {"cpu": "500m", "memory": "256Mi"}
     assert built("edge")["resources"] == {"nano_cpus": 500_000_000, "memory": 256}
-    mocks = new_mocks()
+    mocks = target_mocks()
     build(mocks, "azure", model(), LOCATIONS["azure"](compute="arc-k8s", jurisdiction="DE"))
     deployment = one(mocks, "azure-native:machinelearningservices:OnlineDeployment")
     requirements = deployment.inputs["properties"]["containerResourceRequirements"]
@@ -134,7 +134,7 @@ def test_the_artifact_is_an_env_var_except_where_the_target_has_its_own_setting(
     with_artifact = model(artifact="s3://bucket/iris/model.tar.gz")
     assert contract.environment(with_artifact)["MODEL_ARTIFACT"] == "s3://bucket/iris/model.tar.gz"
     assert "MODEL_ARTIFACT" not in contract.environment(with_artifact, artifact=False)
-    mocks = new_mocks()
+    mocks = target_mocks()
     build(mocks, "aws", with_artifact, LOCATIONS["aws"]())
     container = one(mocks, "aws:sagemaker/model:Model").inputs["primaryContainer"]
     assert container["modelDataUrl"] == "s3://bucket/iris/model.tar.gz"

@@ -15,9 +15,36 @@ from modelfleet import (
     KubernetesLocationArgs,
     ModelArgs,
 )
-from tests.unit.conftest import RecordingMocks
+from tests.unit.conftest import RecordingMocks, RecordingMonitor
 
 ECR_IMAGE = "111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml/iris@sha256:" + "b" * 64
+
+
+class TargetMocks(RecordingMocks):
+    """RecordingMocks whose Azure ML resources get IDs that name their workspace, as in Azure."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        resource_id, outputs = super().new_resource(args)
+        if not args.typ.startswith("azure-native:machinelearningservices:"):
+            return resource_id, outputs
+        workspace = (
+            f"/subscriptions/0/resourceGroups/{args.inputs['resourceGroupName']}/providers/"
+            f"Microsoft.MachineLearningServices/workspaces/{args.inputs['workspaceName']}"
+        )
+        return f"{workspace}/{args.name}", outputs
+
+
+def target_mocks() -> TargetMocks:
+    """A fresh recorder set as the program's mocks (see ``tests.unit.conftest.new_mocks``)."""
+    recorder = TargetMocks()
+    pulumi.runtime.set_mocks(
+        recorder,
+        project="modelfleet",
+        stack="unit",
+        preview=False,
+        monitor=RecordingMonitor(recorder),
+    )
+    return recorder
 
 
 def model(**overrides: Any) -> ModelArgs:

@@ -18,8 +18,7 @@ from modelfleet.targets.aws import checks as aws_checks
 from modelfleet.targets.azure import checks as azure_checks
 from modelfleet.targets.edge import checks as edge_checks
 from modelfleet.targets.kubernetes import checks as kubernetes_checks
-from tests.unit.conftest import new_mocks
-from tests.unit.targets.args import LOCATIONS, aws_location, build, model
+from tests.unit.targets.args import LOCATIONS, aws_location, build, model, target_mocks
 
 CHECKS: dict[str, Any] = {
     "aws": aws_checks,
@@ -115,7 +114,7 @@ def changed(args: Any, key: str, value: Any) -> Any:
 
 def recorded(kind: str, model_args: Any, location: Any) -> str | ModelfleetError:
     """The URL and every registration the target makes, canonically; or its refusal."""
-    mocks = new_mocks()
+    mocks = target_mocks()
     if "secret_env" in model_args:
         model_args["secret_env"] = {
             k: pulumi.Output.secret(v) for k, v in model_args["secret_env"].items()
