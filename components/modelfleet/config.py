@@ -362,7 +362,7 @@ def _check_bind(address: str) -> str:
 def _check_docker_host(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in {"unix", "ssh", "tcp"} or not rest:
-        raise ValueError(rulebook.EDGE_DOCKER_HOST_URL.text(url=url))
+        raise ValueError(rulebook.EDGE_DOCKER_HOST_URL.at(repr(url)))
     return url
 
 

@@ -61,7 +61,7 @@ def docker_client(
     """
     scheme, sep, rest = target.docker_host.partition("://")
     if not sep or not rest or scheme not in {"unix", "ssh", "tcp"}:
-        raise EdgeHostError(rulebook.EDGE_DOCKER_HOST_URL.at(str(target), url=target.docker_host))
+        raise EdgeHostError(rulebook.EDGE_DOCKER_HOST_URL.at(str(target)))
     if scheme == "tcp" and not tls:
         # Docker's API is root on the host: unauthenticated TCP hands that to the network.
         raise EdgeHostError(rulebook.EDGE_PLAIN_TCP.at(str(target)))
