@@ -37,7 +37,7 @@ def test_every_rule_has_one_row_naming_where_it_is_checked():
     plain_tcp = next(row for row in rows if row.startswith("| `edge-plain-tcp-refused`"))
     assert "| validate, target build, policy pack |" in plain_tcp
     assert "policy `edge-docker-host-secure-transport`" in plain_tcp
-    assert "`policy/edge.py`" in plain_tcp
+    assert "[`policy/edge.py`](../components/modelfleet/policy/edge.py)" in plain_tcp
 
 
 def test_a_message_shows_its_placeholders_as_names():
