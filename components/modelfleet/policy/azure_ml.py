@@ -1,10 +1,11 @@
 """Azure ML exposure: online endpoints for sensitive data refuse public network access."""
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs
 
 from modelfleet import rulebook
 from modelfleet.config import SENSITIVE
-from modelfleet.policy.findings import Findings, resource_check
+from modelfleet.policy.declare import MANDATORY, resource_policy
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.read.labels import declared_classification
 from modelfleet.policy.read.props import Unknown, lookup
 from modelfleet.policy.read.types import AZURE_ONLINE_ENDPOINT
@@ -33,9 +34,8 @@ def check_no_public_access(args: ResourceValidationArgs, findings: Findings) -> 
         )
 
 
-NO_PUBLIC_ACCESS = ResourceValidationPolicy(
-    name=rulebook.AZURE_NO_PUBLIC_ACCESS.id,
-    description=rulebook.AZURE_NO_PUBLIC_ACCESS.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_no_public_access),
+NO_PUBLIC_ACCESS = resource_policy(
+    rulebook.AZURE_NO_PUBLIC_ACCESS,
+    level=MANDATORY,
+    check=check_no_public_access,
 )

@@ -2,10 +2,11 @@
 
 from collections.abc import Mapping
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs
 
 from modelfleet import rulebook
-from modelfleet.policy.findings import Findings, resource_check
+from modelfleet.policy.declare import MANDATORY, resource_policy
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.read.labels import MODEL, read_labels
 from modelfleet.policy.read.props import MISSING, Unknown, is_set, lookup
 from modelfleet.policy.read.types import is_dynamic
@@ -45,11 +46,10 @@ def check_docker_host(args: ResourceValidationArgs, findings: Findings) -> None:
         findings.violation(rulebook.EDGE_PLAIN_TCP.at(f"Docker host {host!r}"))
 
 
-SECURE_TRANSPORT = ResourceValidationPolicy(
-    name=rulebook.EDGE_SECURE_TRANSPORT.id,
-    description=rulebook.EDGE_SECURE_TRANSPORT.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_docker_host),
+SECURE_TRANSPORT = resource_policy(
+    rulebook.EDGE_SECURE_TRANSPORT,
+    level=MANDATORY,
+    check=check_docker_host,
 )
 
 
@@ -70,9 +70,8 @@ def check_hardened(args: ResourceValidationArgs, findings: Findings) -> None:
         findings.violation("the container's root filesystem is writable (read_only is not true)")
 
 
-HARDENED = ResourceValidationPolicy(
-    name=rulebook.EDGE_HARDENED.id,
-    description=rulebook.EDGE_HARDENED.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_hardened),
+HARDENED = resource_policy(
+    rulebook.EDGE_HARDENED,
+    level=MANDATORY,
+    check=check_hardened,
 )

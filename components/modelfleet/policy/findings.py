@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from pulumi_policy import ReportViolation, ResourceValidationArgs, StackValidationArgs
+from pulumi_policy import ReportViolation
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from modelfleet.policy.read.props import Unknown, render
@@ -64,17 +64,3 @@ def checked(
             raise UnknownAtPreviewError(findings.unknowns)
 
     return validate
-
-
-def resource_check(
-    check: Callable[[ResourceValidationArgs, Findings], None],
-) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
-    """A resource policy's ``validate``: unknowns are named after the resource."""
-    return checked(check, lambda args: args.name)
-
-
-def stack_check(
-    check: Callable[[StackValidationArgs, Findings], None],
-) -> Callable[[StackValidationArgs, ReportViolation], None]:
-    """A stack policy's ``validate``: unknowns no resource check named go to "the stack"."""
-    return checked(check, lambda _: "the stack")

@@ -5,15 +5,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
 )
 
 from modelfleet import rulebook
 from modelfleet.config import image_digest
-from modelfleet.policy.findings import Findings, resource_check
+from modelfleet.policy.declare import MANDATORY, resource_policy
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.read.props import MISSING, Unknown, items, lookup
 from modelfleet.policy.read.types import (
     AZURE_ENVIRONMENT_VERSION,
@@ -67,23 +65,29 @@ def registry_allowed(registry: str, allowed: Sequence[str]) -> bool:
 # --- image-pinned-by-digest ------------------------------------------------------------
 
 
-def check_pinned(args: ResourceValidationArgs, findings: Findings) -> None:
+def named_images(args: ResourceValidationArgs, findings: Findings) -> Iterator[tuple[str, str]]:
+    """The images a resource names; an unknown one is noted, a missing one is a violation."""
     for which, image in images(args.resource_type, args.props):
         if isinstance(image, Unknown):
             findings.unknown(image, args.name)
         elif not isinstance(image, str) or not image:
             findings.violation(f"{which} names no image")
-        elif image_digest(image) is None:
+        else:
+            yield which, image
+
+
+def check_pinned(args: ResourceValidationArgs, findings: Findings) -> None:
+    for which, image in named_images(args, findings):
+        if image_digest(image) is None:
             findings.violation(
                 f"{which}: image {image!r} is not pinned by digest (@sha256:<64 hex>)"
             )
 
 
-PINNED = ResourceValidationPolicy(
-    name=rulebook.IMAGE_PINNED.id,
-    description=rulebook.IMAGE_PINNED.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_pinned),
+PINNED = resource_policy(
+    rulebook.IMAGE_PINNED,
+    level=MANDATORY,
+    check=check_pinned,
 )
 
 # --- image-registry-allowed ------------------------------------------------------------
@@ -106,22 +110,17 @@ def registries_config(config: Mapping[str, Any]) -> PolicyConfig:
 
 def check_registry(args: ResourceValidationArgs, findings: Findings) -> None:
     allowed = registries_config(args.get_config()).registries
-    for which, image in images(args.resource_type, args.props):
-        if isinstance(image, Unknown):
-            findings.unknown(image, args.name)
-        elif not isinstance(image, str) or not image:
-            findings.violation(f"{which} names no image")
-        elif not registry_allowed(registry := registry_of(image), allowed):
+    for which, image in named_images(args, findings):
+        if not registry_allowed(registry := registry_of(image), allowed):
             findings.violation(
                 f"{which}: image {image!r} comes from {registry}, "
                 f"which is not an allowed registry ({', '.join(allowed)})"
             )
 
 
-REGISTRY = ResourceValidationPolicy(
-    name=rulebook.IMAGE_REGISTRY.id,
-    description=rulebook.IMAGE_REGISTRY.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_registry),
-    config_schema=PolicyConfigSchema({"registries": REGISTRIES_SCHEMA}),
+REGISTRY = resource_policy(
+    rulebook.IMAGE_REGISTRY,
+    level=MANDATORY,
+    check=check_registry,
+    config={"registries": REGISTRIES_SCHEMA},
 )

@@ -4,17 +4,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
     PolicyResource,
     ResourceValidationArgs,
-    ResourceValidationPolicy,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from modelfleet import rulebook
 from modelfleet.config import Classification
-from modelfleet.policy.findings import Findings, resource_check, stack_check
+from modelfleet.policy.declare import MANDATORY, resource_policy, stack_policy
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.read.labels import CLASSIFICATION, MODEL, read_labels
 from modelfleet.policy.read.props import MISSING, Unknown, is_set, items, keys, lookup
 from modelfleet.policy.read.types import K8S_DEPLOYMENT, K8S_NETWORK_POLICY
@@ -88,11 +86,10 @@ def _check_container(read: Any, pod_context: Mapping[str, Any], findings: Findin
             findings.violation(f"{which} sets no {resource_name} limit")
 
 
-DEPLOYMENT_HARDENED = ResourceValidationPolicy(
-    name=rulebook.K8S_DEPLOYMENT_HARDENED.id,
-    description=rulebook.K8S_DEPLOYMENT_HARDENED.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_deployment_hardened),
+DEPLOYMENT_HARDENED = resource_policy(
+    rulebook.K8S_DEPLOYMENT_HARDENED,
+    level=MANDATORY,
+    check=check_deployment_hardened,
 )
 
 # --- kubernetes-networkpolicy-required -------------------------------------------------
@@ -203,9 +200,8 @@ def check_networkpolicy(args: StackValidationArgs, findings: Findings) -> None:
         )
 
 
-NETWORKPOLICY_REQUIRED = StackValidationPolicy(
-    name=rulebook.K8S_NETWORKPOLICY.id,
-    description=rulebook.K8S_NETWORKPOLICY.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=stack_check(check_networkpolicy),
+NETWORKPOLICY_REQUIRED = stack_policy(
+    rulebook.K8S_NETWORKPOLICY,
+    level=MANDATORY,
+    check=check_networkpolicy,
 )

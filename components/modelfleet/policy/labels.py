@@ -1,9 +1,10 @@
 """Labelling: every resource modelfleet makes carries its labels, so the others can judge it."""
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs
 
 from modelfleet import rulebook
-from modelfleet.policy.findings import Findings, resource_check
+from modelfleet.policy.declare import ADVISORY, resource_policy
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.read.labels import (
     LABEL_KEYS,
     in_modelfleet_component,
@@ -34,9 +35,8 @@ def check_labels(args: ResourceValidationArgs, findings: Findings) -> None:
         findings.violation(f"missing labels: {', '.join(absent)}")
 
 
-LABELS_PRESENT = ResourceValidationPolicy(
-    name=rulebook.LABELS_PRESENT.id,
-    description=rulebook.LABELS_PRESENT.message,
-    enforcement_level=EnforcementLevel.ADVISORY,
-    validate=resource_check(check_labels),
+LABELS_PRESENT = resource_policy(
+    rulebook.LABELS_PRESENT,
+    level=ADVISORY,
+    check=check_labels,
 )

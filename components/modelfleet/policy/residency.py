@@ -7,16 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
     PolicyResource,
     StackValidationArgs,
-    StackValidationPolicy,
 )
 
 from modelfleet import rulebook
 from modelfleet.config import Classification
-from modelfleet.policy.findings import Findings, stack_check
+from modelfleet.policy.declare import MANDATORY, stack_policy
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.read.labels import (
     MODEL,
     ModelData,
@@ -219,10 +217,9 @@ def check_residency(args: StackValidationArgs, findings: Findings) -> None:
             findings.violation(placement.message, placement.urn)
 
 
-RESIDENCY = StackValidationPolicy(
-    name=rulebook.RESIDENCY.id,
-    description=rulebook.RESIDENCY.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=stack_check(check_residency),
-    config_schema=PolicyConfigSchema({"allowed_jurisdictions": ALLOWED_JURISDICTIONS_SCHEMA}),
+RESIDENCY = stack_policy(
+    rulebook.RESIDENCY,
+    level=MANDATORY,
+    check=check_residency,
+    config={"allowed_jurisdictions": ALLOWED_JURISDICTIONS_SCHEMA},
 )

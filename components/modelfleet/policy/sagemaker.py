@@ -2,11 +2,12 @@
 run isolated in a VPC.
 """
 
-from pulumi_policy import EnforcementLevel, ResourceValidationArgs, ResourceValidationPolicy
+from pulumi_policy import ResourceValidationArgs
 
 from modelfleet import rulebook
 from modelfleet.config import SENSITIVE, Classification
-from modelfleet.policy.findings import Findings, resource_check
+from modelfleet.policy.declare import MANDATORY, resource_policy
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.read.labels import declared_classification
 from modelfleet.policy.read.props import Unknown, is_set, lookup
 from modelfleet.policy.read.types import SAGEMAKER_ENDPOINT_CONFIG, SAGEMAKER_MODEL
@@ -30,11 +31,10 @@ def check_endpointconfig_kms(args: ResourceValidationArgs, findings: Findings) -
         )
 
 
-ENDPOINTCONFIG_KMS = ResourceValidationPolicy(
-    name=rulebook.SAGEMAKER_KMS.id,
-    description=rulebook.SAGEMAKER_KMS.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_endpointconfig_kms),
+ENDPOINTCONFIG_KMS = resource_policy(
+    rulebook.SAGEMAKER_KMS,
+    level=MANDATORY,
+    check=check_endpointconfig_kms,
 )
 
 
@@ -67,9 +67,8 @@ def check_model_isolation(args: ResourceValidationArgs, findings: Findings) -> N
         )
 
 
-MODEL_ISOLATION = ResourceValidationPolicy(
-    name=rulebook.SAGEMAKER_ISOLATION.id,
-    description=rulebook.SAGEMAKER_ISOLATION.message,
-    enforcement_level=EnforcementLevel.MANDATORY,
-    validate=resource_check(check_model_isolation),
+MODEL_ISOLATION = resource_policy(
+    rulebook.SAGEMAKER_ISOLATION,
+    level=MANDATORY,
+    check=check_model_isolation,
 )
