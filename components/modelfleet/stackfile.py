@@ -6,7 +6,7 @@ stack that validates in a pull request validates in ``pulumi up``.
 """
 
 import importlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,12 +79,19 @@ def _reason(error: Mapping[str, Any]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def parse(sections: Mapping[str, Any], *, decrypted: bool = True) -> StackConfig:
+def parse(
+    sections: Mapping[str, Any],
+    *,
+    decrypted: bool = True,
+    secret_sections: Collection[str] | None = None,
+) -> StackConfig:
     """Validate the three ``modelfleet`` maps; raise :class:`ConfigError` with every issue.
 
     ``decrypted``: the values come from the engine, which decrypts secrets before the
-    program sees them. ``False`` for a stack file read as it is on disk, where a
-    secret-typed key in plain text is refused (unless the file opts in, for tests).
+    program sees them; ``secret_sections`` then names the sections the engine holds a
+    secret in, and a secret-typed key in any other section was set in clear. ``False``
+    for a stack file read as it is on disk, where every secret-typed key in plain text
+    is refused. A stack for tests opts out with :data:`PLAINTEXT_OPT_IN`.
     """
     sections = dict(sections)
     opted_in = sections.pop(PLAINTEXT_OPT_IN, False) is True
@@ -94,11 +101,22 @@ def parse(sections: Mapping[str, Any], *, decrypted: bool = True) -> StackConfig
         raise ConfigError(
             [ConfigIssue(key_path(e["loc"]), _reason(e)) for e in exc.errors()]
         ) from None
-    issues = [] if decrypted or opted_in else plaintext_secrets(config)
+    issues = [] if opted_in else _in_clear(config, decrypted, secret_sections)
     issues += cross_checks(config)
     if issues:
         raise ConfigError(issues)
     return config
+
+
+def _in_clear(
+    config: StackConfig, decrypted: bool, secret_sections: Collection[str] | None
+) -> list[ConfigIssue]:
+    if not decrypted:
+        return plaintext_secrets(config)
+    if secret_sections is None:
+        return []
+    held = {f"{NAMESPACE}:{section}" for section in secret_sections}
+    return [issue for issue in plaintext_secrets(config) if issue.path.split(".")[0] not in held]
 
 
 def _secrets(value: object, path: str) -> Iterator[tuple[str, Secret]]:
@@ -117,7 +135,7 @@ def _secrets(value: object, path: str) -> Iterator[tuple[str, Secret]]:
 
 
 def plaintext_secrets(config: StackConfig) -> list[ConfigIssue]:
-    """Secret-typed keys (TLS keys, secret_env, passwords, kubeconfigs) written in clear."""
+    """Secret-typed keys (TLS keys, secret_env, passwords, kubeconfigs) not encrypted."""
     return [
         ConfigIssue(path, rulebook.SECRET_IN_PLAINTEXT.text(path=path))
         for section in SECTIONS

@@ -392,3 +392,16 @@ def test_a_test_only_stack_opts_in_to_plaintext_secrets_by_one_named_key(tmp_pat
 def test_the_program_takes_secrets_the_engine_decrypted() -> None:
     # The engine hands the program secrets in clear: it decrypted them itself.
     assert parse(with_plaintext_secrets()).locations["munich-onprem"].kind == "kubernetes"
+
+
+def test_in_the_program_a_secret_in_a_section_the_engine_holds_no_secret_in_is_refused() -> None:
+    # GIVEN config as the engine hands it over: decrypted, with the keys it holds secrets in
+    config = with_plaintext_secrets()
+    # WHEN models holds no secret (secret_env was set without --secret) THEN it is refused
+    with pytest.raises(ConfigError) as caught:
+        parse(config, secret_sections=["locations"])
+    assert [issue.path for issue in caught.value.issues] == [
+        "modelfleet:models.churn.secret_env.API_TOKEN"
+    ]
+    # AND with both sections secret (each value set with --secret) it is accepted
+    assert parse(config, secret_sections=["models", "locations"]).models["churn"]
