@@ -31,13 +31,13 @@ class EdgeContainerArgs(TypedDict):
     registry_auth: NotRequired[pulumi.Input[RegistryAuthArgs]]
     """Pull credentials; kept secret."""
     image: pulumi.Input[str]
-    """Serving image reference."""
+    """The model's image (``ModelArgs.image``)."""
     model: str
-    """Model name."""
+    """The model's name: with host and location it names the container, and is MODEL_NAME."""
     version: str
-    """Model version, passed as MODEL_VERSION."""
+    """The model's version, passed as MODEL_VERSION."""
     container_port: pulumi.Input[int]
-    """Port the container listens on."""
+    """The model's port (``ModelArgs.port``), published on ``host_port``."""
     host_port: pulumi.Input[int]
     """Published port on the host (the model's host_port plus the host's port_offset)."""
     bind: str
@@ -45,19 +45,19 @@ class EdgeContainerArgs(TypedDict):
     invoke_path: pulumi.Input[str]
     """POST path for predictions, for the url output."""
     env: pulumi.Input[Mapping[str, pulumi.Input[str]]]
-    """Plain environment."""
+    """User env and MODEL_ARTIFACT; the provider adds the contract's fixed keys."""
     secret_env: pulumi.Input[Mapping[str, pulumi.Input[str]]]
     """Secret environment; kept secret."""
     cpu: pulumi.Input[float]
-    """CPU cores (nano_cpus)."""
+    """The model's CPU cores, given to Docker as nano-CPUs."""
     memory_mb: pulumi.Input[int]
-    """Memory limit in MiB."""
+    """The model's memory, given to Docker as its limit."""
     gpus: NotRequired[pulumi.Input[int]]
     """GPUs through Docker device requests; absent when none (state before GPUs has none)."""
     health_path: pulumi.Input[str]
-    """GET path answering 200 once the model is loaded."""
+    """The model's health path, probed before a new version serves."""
     health_timeout_s: pulumi.Input[float]
-    """How long a new container may take to turn healthy."""
+    """The site's ``health_timeout_s``."""
     labels: Mapping[str, str]
     """Container labels (modelfleet labels plus modelfleet/host)."""
     read_only: bool
