@@ -2,6 +2,8 @@
 
 Exit codes: 0 valid (and, for ``plan``, every placement allowed); 1 some placement
 refused; 2 invalid config, one ``error: <key path>: <reason>`` line per problem.
+``validate`` also prints a ``note: <key path>: ...`` line for each key a target does
+not use (SageMaker sizes by instance type, not ``resources.cpu``), and still exits 0.
 """
 
 import argparse
@@ -15,7 +17,7 @@ import yaml
 from modelfleet.config import StackConfig
 from modelfleet.policy.pack_config import policy_config
 from modelfleet.rules import PolicyConfig, Verdict, plan
-from modelfleet.stackfile import ConfigError, ConfigIssue, find_stack_file, load_stack_file
+from modelfleet.stackfile import ConfigError, ConfigIssue, find_stack_file, load_stack_file, notes
 
 EXIT_OK, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
 
@@ -111,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_stack_file(find_stack_file(args.stack, Path.cwd()))
         if args.command == "validate":
+            for note in notes(config):
+                print(f"note: {note}", file=sys.stderr)
             print(f"ok: {len(config.models)} models, {len(config.locations)} locations")
             return EXIT_OK
         if args.command == "status":

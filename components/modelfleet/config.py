@@ -1,4 +1,4 @@
-"""The stack config contract (DESIGN.md, "Stack config format"), as pydantic models.
+"""The stack config contract (docs/design.md, "Stack config format"), as pydantic models.
 
 These models only describe shape and local validity (types, names, ranges, one
 field against its neighbours). Checks that span the whole stack — placements that
@@ -8,6 +8,7 @@ name a missing model, residency rules — live in :mod:`modelfleet.stackfile` an
 
 import ipaddress
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -20,10 +21,18 @@ from pydantic import (
     Field,
     PlainValidator,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
-from modelfleet import jurisdictions
+from modelfleet import jurisdictions, rulebook
+from modelfleet.args import LocationArgs
+from modelfleet.fielddocs import doc
+from modelfleet.model import DataArgs, ModelArgs, ResourcesArgs, ScalingArgs
+from modelfleet.targets.aws.args import AwsLocationArgs, ServerlessArgs
+from modelfleet.targets.azure.args import AzureLocationArgs, RolloutArgs
+from modelfleet.targets.edge.args import EdgeHostArgs, EdgeLocationArgs, TlsArgs
+from modelfleet.targets.kubernetes.args import KubernetesLocationArgs
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
 """Names of models, locations and hosts: DNS labels of at most 40 characters."""
@@ -47,36 +56,33 @@ def image_digest(image: str) -> str | None:
 
 def _check_image(image: str) -> str:
     if not _IMAGE_REFERENCE.match(image):
-        raise ValueError("not an image reference: expected [registry/]path[:tag][@sha256:<64 hex>]")
+        raise ValueError(rulebook.IMAGE_REFERENCE.text())
     return image
 
 
 def _check_path(path: str) -> str:
     if not path.startswith("/"):
-        raise ValueError("must start with '/'")
+        raise ValueError(rulebook.HTTP_PATH.text())
     return path
 
 
 def _check_env(env: dict[str, Any]) -> dict[str, Any]:
     for key in env:
         if not _ENV_NAME.match(key):
-            raise ValueError(f"{key!r} is not an environment variable name")
+            raise ValueError(rulebook.ENV_NAME.text(name=key))
     return env
 
 
 def _check_country(code: str) -> str:
     if not jurisdictions.is_country(code):
-        raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, US)")
+        raise ValueError(rulebook.COUNTRY.text(code=code))
     return code
 
 
 def _check_residency(codes: list[str]) -> list[str]:
     bad = [code for code in codes if not jurisdictions.is_residency_code(code)]
     if bad:
-        raise ValueError(
-            f"unknown jurisdiction {', '.join(map(repr, bad))}: use ISO 3166-1 alpha-2 "
-            "country codes or the groups EU, EEA"
-        )
+        raise ValueError(rulebook.RESIDENCY_CODE.text(codes=", ".join(map(repr, bad))))
     return codes
 
 
@@ -121,7 +127,7 @@ def _to_secret(value: object) -> Secret:
         return Secret(plaintext=value)
     if isinstance(value, dict) and set(value) == {"secure"} and isinstance(value["secure"], str):
         return Secret(ciphertext=value["secure"])
-    raise ValueError("expected a string or an encrypted value {secure: ...}")
+    raise ValueError(rulebook.SECRET_VALUE.text())
 
 
 SecretValue = Annotated[
@@ -166,33 +172,31 @@ SENSITIVE = frozenset({Classification.CONFIDENTIAL, Classification.RESTRICTED})
 class Resources(Strict):
     """Compute one replica (or one edge container) gets."""
 
-    cpu: float = Field(1.0, gt=0, le=256, description="CPU cores per replica.")
-    memory_mb: int = Field(1024, ge=64, le=1_048_576, description="Memory per replica, MiB.")
-    gpus: int = Field(0, ge=0, le=16, description="GPUs per replica.")
+    cpu: float = Field(1.0, gt=0, le=256, description=doc(ResourcesArgs, "cpu"))
+    memory_mb: int = Field(1024, ge=64, le=1_048_576, description=doc(ResourcesArgs, "memory_mb"))
+    gpus: int = Field(0, ge=0, le=16, description=doc(ResourcesArgs, "gpus"))
 
 
 class Scaling(Strict):
     """Replica bounds, used by autoscalers where the target has one."""
 
-    min: int = Field(1, ge=1, le=1000, description="Replicas always running.")
-    max: int = Field(1, ge=1, le=1000, description="Upper bound for autoscaling.")
+    min: int = Field(1, ge=1, le=1000, description=doc(ScalingArgs, "min"))
+    max: int = Field(1, ge=1, le=1000, description=doc(ScalingArgs, "max"))
 
     @model_validator(mode="after")
     def _max_not_below_min(self) -> "Scaling":
         if self.max < self.min:
-            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+            raise ValueError(rulebook.SCALING_BOUNDS.text(max=self.max, min=self.min))
         return self
 
 
 class Data(Strict):
     """What the model's data is, and where it may be processed."""
 
-    classification: Classification = Field(
-        description="public, internal, confidential or restricted."
-    )
+    classification: Classification = Field(description=doc(DataArgs, "classification"))
     residency: Annotated[list[str], AfterValidator(_check_residency)] = Field(
         default_factory=list,
-        description="Countries (ISO 3166-1 alpha-2) or groups (EU, EEA) the data may be processed in.",
+        description=doc(DataArgs, "residency"),
     )
 
     def allowed_countries(self) -> frozenset[str] | None:
@@ -204,17 +208,15 @@ class ModelSpec(Strict):
     """What to serve: one model version, its container contract and its data."""
 
     version: str = Field(min_length=1, max_length=63, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-    image: Image = Field(description="Serving image; pin it by digest outside dev.")
-    artifact: str | None = Field(
-        None, description="Model artifact URI (s3://, https://, azureml://)."
-    )
-    port: int = Field(8080, ge=1, le=65535, description="Port the container listens on.")
-    host_port: int | None = Field(None, ge=1, le=65535, description="Port published on edge hosts.")
-    health_path: HttpPath = Field("/ping", description="GET path that answers 200 once loaded.")
-    invoke_path: HttpPath = Field("/invocations", description="POST path for predictions.")
+    image: Image = Field(description=doc(ModelArgs, "image"))
+    artifact: str | None = Field(None, description=doc(ModelArgs, "artifact"))
+    port: int = Field(8080, ge=1, le=65535, description=doc(ModelArgs, "port"))
+    host_port: int | None = Field(None, ge=1, le=65535, description=doc(ModelArgs, "host_port"))
+    health_path: HttpPath = Field("/ping", description=doc(ModelArgs, "health_path"))
+    invoke_path: HttpPath = Field("/invocations", description=doc(ModelArgs, "invoke_path"))
     env: Annotated[dict[str, Text], AfterValidator(_check_env)] = Field(default_factory=dict)
     secret_env: Annotated[dict[str, SecretValue], AfterValidator(_check_env)] = Field(
-        default_factory=dict, description="Environment variables whose values are secrets."
+        default_factory=dict, description=doc(ModelArgs, "secret_env")
     )
     resources: Resources = Field(default_factory=Resources)
     scaling: Scaling = Field(default_factory=Scaling)
@@ -226,20 +228,33 @@ class ModelSpec(Strict):
         return self.host_port if self.host_port is not None else self.port
 
 
+def _region_of(regions: Mapping[str, str], rule: rulebook.Rule) -> Callable[[str], str]:
+    """A validator accepting only the cloud's regions (the jurisdiction table's keys)."""
+
+    def known(region: str) -> str:
+        if region not in regions:
+            raise ValueError(rule.text(region=region))
+        return region
+
+    return known
+
+
 class Serverless(Strict):
     """SageMaker Serverless Inference instead of instances (no autoscaling target)."""
 
     memory_mb: Literal[1024, 2048, 3072, 4096, 5120, 6144] = Field(
-        2048, description="Memory per invocation environment, MiB (SageMaker's allowed sizes)."
+        2048, description=doc(ServerlessArgs, "memory_mb")
     )
-    max_concurrency: int = Field(5, ge=1, le=200, description="Concurrent invocations.")
+    max_concurrency: int = Field(
+        5, ge=1, le=200, description=doc(ServerlessArgs, "max_concurrency")
+    )
 
 
 class AwsLocation(Strict):
     """A SageMaker real-time endpoint in one AWS region."""
 
     kind: Literal["aws"]
-    region: str = Field(description="AWS commercial region, e.g. eu-central-1.")
+    region: str = Field(description=doc(AwsLocationArgs, "region"))
     instance_type: str = Field("ml.m5.large", pattern=r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
     kms_key_arn: str | None = Field(None, pattern=r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/.+$")
     subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]] = Field(
@@ -248,21 +263,11 @@ class AwsLocation(Strict):
     security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]+$")]] = Field(
         default_factory=list
     )
-    serverless: Serverless | None = Field(
-        None, description="Serverless Inference instead of instances."
-    )
+    serverless: Serverless | None = Field(None, description=doc(AwsLocationArgs, "serverless"))
 
-    @model_validator(mode="after")
-    def _known_region(self) -> "AwsLocation":
-        if self.region not in jurisdictions.AWS_REGIONS:
-            raise ValueError(f"unknown AWS region {self.region!r}")
-        if bool(self.subnet_ids) != bool(self.security_group_ids):
-            raise ValueError("a VPC endpoint needs both subnet_ids and security_group_ids")
-        if self.serverless is not None and self.subnet_ids:
-            raise ValueError(
-                "SageMaker Serverless Inference cannot run in a VPC: drop serverless or subnet_ids"
-            )
-        return self
+    _known_region = field_validator("region")(
+        _region_of(jurisdictions.AWS_REGIONS, rulebook.AWS_REGION)
+    )
 
     @property
     def jurisdiction(self) -> str:
@@ -272,22 +277,16 @@ class AwsLocation(Strict):
 class Rollout(Strict):
     """Safe rollout on Azure ML: the new version takes a share while the previous one serves."""
 
-    previous_version: str | None = Field(
-        None, description="Version still serving beside the new one; remove it to promote."
-    )
-    canary_percent: int = Field(
-        10, ge=0, le=100, description="Live traffic share of the new version."
-    )
-    mirror_percent: int = Field(
-        0, ge=0, le=50, description="Share of traffic copied to the new version (Azure allows 50)."
-    )
+    previous_version: str | None = Field(None, description=doc(RolloutArgs, "previous_version"))
+    canary_percent: int = Field(10, ge=0, le=100, description=doc(RolloutArgs, "canary_percent"))
+    mirror_percent: int = Field(0, ge=0, le=50, description=doc(RolloutArgs, "mirror_percent"))
 
 
 class AzureLocation(Strict):
     """An Azure ML workspace in one Azure region, or its Arc-attached Kubernetes compute."""
 
     kind: Literal["azure"]
-    location: str = Field(description="Azure region, e.g. westeurope.")
+    location: str = Field(description=doc(AzureLocationArgs, "location"))
     resource_group: str = Field(min_length=1, max_length=90)
     workspace: str = Field(min_length=3, max_length=33)
     instance_type: str = Field("Standard_DS3_v2", pattern=r"^Standard_[A-Za-z0-9_]+$")
@@ -296,7 +295,7 @@ class AzureLocation(Strict):
         None,
         min_length=2,
         max_length=32,
-        description="Azure ML Kubernetes compute (Arc) to deploy on.",
+        description=doc(AzureLocationArgs, "compute"),
     )
     declared_jurisdiction: Country | None = Field(
         None,
@@ -304,15 +303,14 @@ class AzureLocation(Strict):
         description="Country of the Arc cluster; required with compute, refused without.",
     )
 
+    _known_region = field_validator("location")(
+        _region_of(jurisdictions.AZURE_REGIONS, rulebook.AZURE_REGION)
+    )
+
     @model_validator(mode="after")
-    def _known_region(self) -> "AzureLocation":
-        if self.location not in jurisdictions.AZURE_REGIONS:
-            raise ValueError(f"unknown Azure region {self.location!r}")
+    def _arc_jurisdiction(self) -> "AzureLocation":
         if (self.compute is None) != (self.declared_jurisdiction is None):
-            raise ValueError(
-                "set jurisdiction exactly when compute is set: an Arc cluster's country "
-                "cannot be derived from the workspace region"
-            )
+            raise ValueError(rulebook.AZURE_ARC_JURISDICTION.text())
         return self
 
     @property
@@ -326,29 +324,27 @@ class KubernetesLocation(Strict):
     """A namespace on a Kubernetes cluster the team runs itself."""
 
     kind: Literal["kubernetes"]
-    jurisdiction: Country = Field(
-        description="Country the cluster is in (nothing to derive it from)."
-    )
-    kubeconfig: SecretValue | None = Field(None, description="Kubeconfig contents, a secret.")
-    context: str | None = Field(
-        None, min_length=1, description="Context in the default kubeconfig."
-    )
+    jurisdiction: Country = Field(description=doc(KubernetesLocationArgs, "jurisdiction"))
+    kubeconfig: SecretValue | None = Field(None, description=doc(LocationArgs, "kubeconfig"))
+    context: str | None = Field(None, min_length=1, description=doc(LocationArgs, "context"))
     namespace: str = Field("default", pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
-    create_namespace: bool = Field(False, description="Create the namespace instead of using it.")
+    create_namespace: bool = Field(
+        False, description=doc(KubernetesLocationArgs, "create_namespace")
+    )
 
     @model_validator(mode="after")
     def _one_way_in(self) -> "KubernetesLocation":
         if (self.kubeconfig is None) == (self.context is None):
-            raise ValueError("set exactly one of kubeconfig or context")
+            raise ValueError(rulebook.K8S_ONE_WAY_IN.text())
         return self
 
 
 class Tls(Strict):
     """Mutual TLS material for a ``tcp://`` Docker host (PEM contents)."""
 
-    ca: str = Field(min_length=1, description="CA certificate that signed the daemon's cert.")
-    cert: str = Field(min_length=1, description="Client certificate.")
-    key: SecretValue = Field(description="Client private key, a secret.")
+    ca: str = Field(min_length=1, description=doc(TlsArgs, "ca"))
+    cert: str = Field(min_length=1, description=doc(TlsArgs, "cert"))
+    key: SecretValue = Field(description=doc(TlsArgs, "key"))
 
 
 class RegistryAuth(Strict):
@@ -366,7 +362,7 @@ def _check_bind(address: str) -> str:
 def _check_docker_host(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in {"unix", "ssh", "tcp"} or not rest:
-        raise ValueError(f"{url!r}: expected unix:///path, ssh://user@host or tcp://host:port")
+        raise ValueError(rulebook.EDGE_DOCKER_HOST_URL.at(repr(url)))
     return url
 
 
@@ -375,13 +371,13 @@ class EdgeHost(Strict):
 
     name: Name
     docker_host: Annotated[str, AfterValidator(_check_docker_host)] = Field(
-        description="unix://, ssh://user@host, or tcp://host:port with tls."
+        description=doc(EdgeHostArgs, "docker_host")
     )
-    wave: int = Field(1, ge=0, le=100, description="Rollout wave; wave N+1 waits for wave N.")
+    wave: int = Field(1, ge=0, le=100, description=doc(EdgeHostArgs, "wave"))
     bind: Annotated[str, AfterValidator(_check_bind)] = Field(
-        "127.0.0.1", description="Address ports are published on."
+        "127.0.0.1", description=doc(EdgeHostArgs, "bind")
     )
-    port_offset: int = Field(0, ge=0, le=10_000, description="Added to host_port.")
+    port_offset: int = Field(0, ge=0, le=10_000, description=doc(EdgeHostArgs, "port_offset"))
     tls: Tls | None = None
 
 
@@ -389,11 +385,11 @@ class EdgeLocation(Strict):
     """A site of Docker hosts: plants, shops, clinics."""
 
     kind: Literal["edge"]
-    jurisdiction: Country = Field(description="Country the site is in.")
+    jurisdiction: Country = Field(description=doc(EdgeLocationArgs, "jurisdiction"))
     hosts: list[EdgeHost] = Field(min_length=1)
     registry_auth: RegistryAuth | None = None
     health_timeout_s: float = Field(
-        60.0, gt=0, le=3600, description="How long a new container may take to turn healthy."
+        60.0, gt=0, le=3600, description=doc(EdgeLocationArgs, "health_timeout_s")
     )
 
 

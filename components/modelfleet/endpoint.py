@@ -5,14 +5,17 @@ this component adds is one provider per location, built here and passed down, so
 no child ever reads a cloud or cluster from ambient globals.
 """
 
-from collections.abc import Callable
+import importlib
 from typing import Any, Protocol, runtime_checkable
 
 import pulumi
 
 from modelfleet.args import LocationArgs, ModelArgs, ModelEndpointArgs
+from modelfleet.errors import UnsupportedLocationKindError
 
 RESOURCE_TYPE = "modelfleet:index:ModelEndpoint"
+
+__all__ = ["TARGETS", "ModelEndpoint", "UnsupportedLocationKindError"]
 
 
 class TargetEndpoint(Protocol):
@@ -29,91 +32,38 @@ class MultiHostEndpoint(Protocol):
     urls: pulumi.Output[dict[str, str]]
 
 
-class UnsupportedLocationKindError(ValueError):
-    """A placement on a kind whose target this version of modelfleet cannot deploy."""
-
-
-Target = Callable[[str, ModelArgs, LocationArgs, pulumi.ResourceOptions], TargetEndpoint]
-
-# Each builder imports its provider SDK itself: an edge-only stack (like `local`)
-# should not pay for pulumi-azure-native's import (2.2 s here, against 1.1 s for edge).
-
-
-def _using(
-    provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions
-) -> pulumi.ResourceOptions:
-    """A target's options with its location's provider: passed down, never ambient."""
-    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=provider))
-
-
-def _kubernetes(
-    name: str, model: ModelArgs, location: LocationArgs, opts: pulumi.ResourceOptions
-) -> TargetEndpoint:
-    import pulumi_kubernetes as k8s
-
-    from modelfleet.kubernetes import KubernetesEndpoint
-
-    provider = k8s.Provider(
-        f"{name}-provider",
-        kubeconfig=location.get("kubeconfig"),
-        context=location.get("context"),
-        opts=opts,
-    )
-    return KubernetesEndpoint(
-        name,
-        {"model": model, "location": location["kubernetes"]},
-        _using(provider, opts),
-    )
-
-
-def _edge(
-    name: str, model: ModelArgs, location: LocationArgs, opts: pulumi.ResourceOptions
-) -> TargetEndpoint:
-    from modelfleet.edge import EdgeEndpoint
-
-    return EdgeEndpoint(name, {"model": model, "location": location["edge"]}, opts)
-
-
-def _aws(
-    name: str, model: ModelArgs, location: LocationArgs, opts: pulumi.ResourceOptions
-) -> TargetEndpoint:
-    import pulumi_aws as aws
-
-    from modelfleet.aws import SageMakerEndpoint
-
-    # The region is set on this provider, not per resource: see SageMakerEndpoint.
-    provider = aws.Provider(f"{name}-provider", region=location["aws"]["region"], opts=opts)
-    return SageMakerEndpoint(
-        name,
-        {"model": model, "location": location["aws"]},
-        _using(provider, opts),
-    )
-
-
-def _azure(
-    name: str, model: ModelArgs, location: LocationArgs, opts: pulumi.ResourceOptions
-) -> TargetEndpoint:
-    import pulumi_azure_native as azure_native
-
-    from modelfleet.azure import AzureMLEndpoint
-
-    provider = azure_native.Provider(
-        f"{name}-provider", location=location["azure"]["location"], opts=opts
-    )
-    return AzureMLEndpoint(
-        name,
-        {"model": model, "location": location["azure"]},
-        _using(provider, opts),
-    )
-
-
-TARGETS: dict[str, Target] = {
-    "kubernetes": _kubernetes,
-    "edge": _edge,
-    "aws": _aws,
-    "azure": _azure,
+TARGETS: dict[str, str] = {
+    "kubernetes": "KubernetesEndpoint",
+    "edge": "EdgeEndpoint",
+    "aws": "SageMakerEndpoint",
+    "azure": "AzureMLEndpoint",
 }
-"""Location kind → how to build its provider and target component."""
+"""Location kind → its component in ``modelfleet.targets.<kind>.component``.
+
+Imported only when a stack places a model there: an edge-only stack (like ``local``)
+should not pay for pulumi-azure-native's import (2.2 s here, against 1.1 s for edge).
+"""
+
+
+def build_target(
+    name: str, model: ModelArgs, location: LocationArgs, opts: pulumi.ResourceOptions
+) -> TargetEndpoint:
+    """One placement: the location's provider (``<name>-provider``), then its component.
+
+    Every target takes its provider the same way: built here by the target's
+    ``provider.build`` and passed down in ``opts``, never read from ambient globals.
+    """
+    kind = location["kind"]
+    provider = importlib.import_module(f"modelfleet.targets.{kind}.provider")
+    component = getattr(
+        importlib.import_module(f"modelfleet.targets.{kind}.component"), TARGETS[kind]
+    )
+    built = provider.build(name, location, opts)
+    if built is not None:
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=built))
+    settings: Any = location[kind]  # type: ignore[literal-required]
+    endpoint: TargetEndpoint = component(name, {"model": model, "location": settings}, opts)
+    return endpoint
 
 
 class ModelEndpoint(pulumi.ComponentResource):
@@ -140,15 +90,14 @@ class ModelEndpoint(pulumi.ComponentResource):
         model = args["model"]
         targets: dict[str, TargetEndpoint] = {}
         for location in args["locations"]:
-            build = TARGETS.get(location["kind"])
-            if build is None:
+            if location["kind"] not in TARGETS:
                 raise UnsupportedLocationKindError(
                     f"model {model['name']!r}: location {location['name']!r} has kind "
                     f"{location['kind']!r}, which this version of modelfleet cannot deploy "
                     f"(supported: {', '.join(sorted(TARGETS))})"
                 )
             child_opts = pulumi.ResourceOptions(parent=self)
-            targets[location["name"]] = build(
+            targets[location["name"]] = build_target(
                 f"{name}-{location['name']}", model, location, child_opts
             )
         self.urls = _collect({n: t.url for n, t in targets.items()})

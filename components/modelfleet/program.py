@@ -7,10 +7,11 @@ program and the project's own ``pulumi up`` run exactly the same code.
 import gc
 
 import pulumi
+from pulumi.runtime.config import is_config_secret
 
 from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
-from modelfleet.stackfile import NAMESPACE, SECTIONS, ConfigError, parse
+from modelfleet.stackfile import NAMESPACE, PLAINTEXT_OPT_IN, SECTIONS, ConfigError, parse
 
 COLLECTOR_THRESHOLDS = (50_000, 20, 100)
 """Young-generation allocations between cyclic collections, then the older generations' ratios.
@@ -36,8 +37,13 @@ def run() -> None:
     """Validate the stack's ``modelfleet`` config, build the endpoints, export what people need."""
     config = pulumi.Config(NAMESPACE)
     sections = {key: value for key in SECTIONS if (value := config.get_object(key)) is not None}
+    if config.get_bool(PLAINTEXT_OPT_IN):
+        sections[PLAINTEXT_OPT_IN] = True
+    # The engine decrypts secrets for the program, but says which keys hold one: a
+    # secret-typed value in a section that holds none was set without --secret.
+    held = [key for key in SECTIONS if is_config_secret(f"{NAMESPACE}:{key}")]
     try:
-        stack = parse(sections)
+        stack = parse(sections, secret_sections=held)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
     endpoints = {model: ModelEndpoint(model, args) for model, args in endpoint_args(stack).items()}

@@ -1,32 +1,23 @@
-"""From validated stack config to component args: the only place the two meet.
+"""From validated stack config to component args: the config already has the args' shape.
 
-Secret config values become ``pulumi.Output.secret`` here, so they stay secrets in
-state and logs from the first moment a component sees them.
+The config models use the args' field names, so a model or location becomes its args
+by a dump; what only this module does is wrap secrets. Secret config values become
+``pulumi.Output.secret`` here, so they stay secrets in state and logs from the first
+moment a component sees them.
 """
 
-import pulumi
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, cast
 
-from modelfleet.args import (
-    AwsLocationArgs,
-    AzureLocationArgs,
-    EdgeHostArgs,
-    EdgeLocationArgs,
-    KubernetesLocationArgs,
-    LocationArgs,
-    ModelArgs,
-    ModelEndpointArgs,
-)
-from modelfleet.config import (
-    AnyLocation,
-    AwsLocation,
-    AzureLocation,
-    EdgeHost,
-    EdgeLocation,
-    KubernetesLocation,
-    ModelSpec,
-    Secret,
-    StackConfig,
-)
+import pulumi
+from pydantic import BaseModel
+
+from modelfleet.args import LocationArgs, ModelArgs, ModelEndpointArgs
+from modelfleet.config import AnyLocation, KubernetesLocation, ModelSpec, Secret, StackConfig
+
+SecretWrap = Callable[[Secret], Any]
+"""What a secret config value becomes in the args: a Pulumi secret in a program."""
 
 
 def secret_output(value: Secret) -> pulumi.Output[str]:
@@ -36,124 +27,63 @@ def secret_output(value: Secret) -> pulumi.Output[str]:
     return pulumi.Output.secret(value.plaintext)
 
 
-def model_args(name: str, spec: ModelSpec) -> ModelArgs:
+def _args(value: Any, secret: SecretWrap) -> Any:
+    """A config value as args: models as dicts without unset keys, secrets wrapped."""
+    if isinstance(value, Secret):
+        return secret(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, BaseModel):
+        fields = ((name, getattr(value, name)) for name in type(value).model_fields)
+        return {name: _args(item, secret) for name, item in fields if item is not None}
+    if isinstance(value, dict):
+        return {key: _args(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_args(item, secret) for item in value]
+    return value
+
+
+def model_args(name: str, spec: ModelSpec, secret: SecretWrap = secret_output) -> ModelArgs:
     """Component args for one model of the stack config."""
-    args: ModelArgs = {
-        "name": name,
-        "version": spec.version,
-        "image": spec.image,
-        "port": spec.port,
-        "host_port": spec.published_port,
-        "health_path": spec.health_path,
-        "invoke_path": spec.invoke_path,
-        "env": dict(spec.env),
-        "resources": {
-            "cpu": spec.resources.cpu,
-            "memory_mb": spec.resources.memory_mb,
-            "gpus": spec.resources.gpus,
-        },
-        "scaling": {"min": spec.scaling.min, "max": spec.scaling.max},
-        "data": {
-            "classification": spec.data.classification.value,
-            "residency": list(spec.data.residency),
-        },
-    }
-    if spec.artifact is not None:
-        args["artifact"] = spec.artifact
-    if spec.secret_env:
-        args["secret_env"] = {key: secret_output(value) for key, value in spec.secret_env.items()}
-    return args
+    args = _args(spec, secret)
+    if not spec.secret_env:
+        del args["secret_env"]
+    return cast(ModelArgs, {"name": name, **args, "host_port": spec.published_port})
 
 
-def _edge_host_args(host: EdgeHost) -> EdgeHostArgs:
-    args: EdgeHostArgs = {
-        "name": host.name,
-        "docker_host": host.docker_host,
-        "wave": host.wave,
-        "bind": host.bind,
-        "port_offset": host.port_offset,
-    }
-    if host.tls is not None:
-        args["tls"] = {"ca": host.tls.ca, "cert": host.tls.cert, "key": secret_output(host.tls.key)}
-    return args
-
-
-def location_args(name: str, location: AnyLocation) -> LocationArgs:
-    """Component args for one location, keyed by its kind."""
-    args: LocationArgs = {
+def location_args(
+    name: str, location: AnyLocation, secret: SecretWrap = secret_output
+) -> LocationArgs:
+    """Component args for one location, its kind's settings under the kind's key."""
+    outside = {"kind", "kubeconfig", "context"}  # the fan-out's keys, not the target's
+    settings = {"name": name, **_args(location, secret)}
+    for key in outside:
+        settings.pop(key, None)
+    if location.kind == "azure":  # derived from the region, or declared for an Arc compute
+        settings.pop("declared_jurisdiction", None)
+        settings["jurisdiction"] = location.jurisdiction
+    args: dict[str, Any] = {
         "name": name,
         "kind": location.kind,
         "jurisdiction": location.jurisdiction,
+        location.kind: settings,
     }
-    if isinstance(location, AwsLocation):
-        aws: AwsLocationArgs = {
-            "name": name,
-            "region": location.region,
-            "instance_type": location.instance_type,
-            "subnet_ids": list(location.subnet_ids),
-            "security_group_ids": list(location.security_group_ids),
-        }
-        if location.kms_key_arn is not None:
-            aws["kms_key_arn"] = location.kms_key_arn
-        if location.serverless is not None:
-            aws["serverless"] = {
-                "memory_mb": location.serverless.memory_mb,
-                "max_concurrency": location.serverless.max_concurrency,
-            }
-        args["aws"] = aws
-    elif isinstance(location, AzureLocation):
-        azure: AzureLocationArgs = {
-            "name": name,
-            "location": location.location,
-            "resource_group": location.resource_group,
-            "workspace": location.workspace,
-            "instance_type": location.instance_type,
-            "jurisdiction": location.jurisdiction,
-        }
-        if location.rollout is not None:
-            azure["rollout"] = {
-                "canary_percent": location.rollout.canary_percent,
-                "mirror_percent": location.rollout.mirror_percent,
-            }
-            if location.rollout.previous_version is not None:
-                azure["rollout"]["previous_version"] = location.rollout.previous_version
-        if location.compute is not None:
-            azure["compute"] = location.compute
-        args["azure"] = azure
-    elif isinstance(location, KubernetesLocation):
-        kubernetes: KubernetesLocationArgs = {
-            "name": name,
-            "jurisdiction": location.jurisdiction,
-            "namespace": location.namespace,
-            "create_namespace": location.create_namespace,
-        }
-        args["kubernetes"] = kubernetes
+    if isinstance(location, KubernetesLocation):
         if location.kubeconfig is not None:
-            args["kubeconfig"] = secret_output(location.kubeconfig)
+            args["kubeconfig"] = secret(location.kubeconfig)
         if location.context is not None:
             args["context"] = location.context
-    elif isinstance(location, EdgeLocation):
-        edge: EdgeLocationArgs = {
-            "name": name,
-            "jurisdiction": location.jurisdiction,
-            "hosts": [_edge_host_args(host) for host in location.hosts],
-            "health_timeout_s": location.health_timeout_s,
-        }
-        if location.registry_auth is not None:
-            edge["registry_auth"] = {
-                "username": location.registry_auth.username,
-                "password": secret_output(location.registry_auth.password),
-            }
-        args["edge"] = edge
-    return args
+    return cast(LocationArgs, args)
 
 
-def endpoint_args(config: StackConfig) -> dict[str, ModelEndpointArgs]:
+def endpoint_args(
+    config: StackConfig, secret: SecretWrap = secret_output
+) -> dict[str, ModelEndpointArgs]:
     """One :class:`ModelEndpoint`'s args per placed model, in config order."""
     return {
         model_name: {
-            "model": model_args(model_name, config.models[model_name]),
-            "locations": [location_args(n, config.locations[n]) for n in location_names],
+            "model": model_args(model_name, config.models[model_name], secret),
+            "locations": [location_args(n, config.locations[n], secret) for n in location_names],
         }
         for model_name, location_names in config.placements.items()
     }

@@ -5,56 +5,46 @@ the ``modelfleet`` command (config read from ``stacks/Pulumi.<stack>.yaml``), so
 stack that validates in a pull request validates in ``pulumi up``.
 """
 
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import importlib
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from modelfleet.args import RolloutArgs
-from modelfleet.azure_rollout import AzureMLConfigError, rollout_plan
+from modelfleet import rulebook
 from modelfleet.config import (
     LOCATION_KINDS,
     NAME_PATTERN,
     SENSITIVE,
-    AzureLocation,
-    EdgeLocation,
-    ModelSpec,
+    Secret,
     StackConfig,
 )
+from modelfleet.errors import ConfigError, ConfigIssue
+from modelfleet.keypaths import NAMESPACE
+from modelfleet.keypaths import segment as _segment
+from modelfleet.stack_args import location_args, model_args
 
-NAMESPACE = "modelfleet"
 SECTIONS = ("models", "locations", "placements")
+PLAINTEXT_OPT_IN = "test_only_plaintext_secrets"
+"""The one key that lets a stack file hold secrets in plain text: ``true`` in a stack that
+exists only for tests. Named so that no one sets it by accident and a reviewer sees it."""
 
-
-@dataclass(frozen=True)
-class ConfigIssue:
-    """One problem in a stack config: where it is and what is wrong."""
-
-    path: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.reason}"
-
-
-class ConfigError(Exception):
-    """A stack config that must not reach a provider; carries every problem found."""
-
-    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
-        self.issues = list(issues)
-        super().__init__("invalid modelfleet config:\n" + "\n".join(f"  {i}" for i in self.issues))
-
-
-def _segment(key: object) -> str:
-    """A key as written in a path; quoted when it holds anything a path or a line cannot."""
-    text = str(key)
-    if text and text.isprintable() and not any(c in text for c in ".[] "):
-        return text
-    return json.dumps(text)
+__all__ = [
+    "NAMESPACE",
+    "PLAINTEXT_OPT_IN",
+    "SECTIONS",
+    "ConfigError",
+    "ConfigIssue",
+    "cross_checks",
+    "find_stack_file",
+    "load_stack_file",
+    "notes",
+    "parse",
+    "plaintext_secrets",
+    "sections_from_stack_file",
+]
 
 
 def key_path(loc: Sequence[int | str]) -> str:
@@ -71,9 +61,9 @@ def key_path(loc: Sequence[int | str]) -> str:
 
 
 _MESSAGES = {
-    "extra_forbidden": "unknown key",
-    "missing": "required key is missing",
-    "union_tag_not_found": "missing `kind` (one of: " + ", ".join(LOCATION_KINDS) + ")",
+    "extra_forbidden": rulebook.UNKNOWN_KEY.text(),
+    "missing": rulebook.MISSING_KEY.text(),
+    "union_tag_not_found": rulebook.LOCATION_KIND_MISSING.text(kinds=", ".join(LOCATION_KINDS)),
 }
 
 
@@ -81,110 +71,148 @@ def _reason(error: Mapping[str, Any]) -> str:
     if error["type"] in _MESSAGES:
         return _MESSAGES[error["type"]]
     if error["type"] == "string_pattern_mismatch" and error["ctx"]["pattern"] == NAME_PATTERN:
-        return f"{error['input']!r} is not a name: use a DNS label (a-z, 0-9, '-', at most 40)"
+        return rulebook.NAME.text(name=error["input"])
     if error["type"] == "union_tag_invalid":
-        return f"unknown kind {error['input'].get('kind')!r} (one of: {', '.join(LOCATION_KINDS)})"
+        kind = error["input"].get("kind")
+        return rulebook.LOCATION_KIND_UNKNOWN.text(kind=kind, kinds=", ".join(LOCATION_KINDS))
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
 
-def parse(sections: Mapping[str, Any]) -> StackConfig:
-    """Validate the three ``modelfleet`` maps; raise :class:`ConfigError` with every issue."""
+def parse(
+    sections: Mapping[str, Any],
+    *,
+    decrypted: bool = True,
+    secret_sections: Collection[str] | None = None,
+) -> StackConfig:
+    """Validate the three ``modelfleet`` maps; raise :class:`ConfigError` with every issue.
+
+    ``decrypted``: the values come from the engine, which decrypts secrets before the
+    program sees them; ``secret_sections`` then names the sections the engine holds a
+    secret in, and a secret-typed key in any other section was set in clear. ``False``
+    for a stack file read as it is on disk, where every secret-typed key in plain text
+    is refused. A stack for tests opts out with :data:`PLAINTEXT_OPT_IN`.
+    """
+    sections = dict(sections)
+    opted_in = sections.pop(PLAINTEXT_OPT_IN, False) is True
     try:
-        config = StackConfig.model_validate(dict(sections))
+        config = StackConfig.model_validate(sections)
     except ValidationError as exc:
         raise ConfigError(
             [ConfigIssue(key_path(e["loc"]), _reason(e)) for e in exc.errors()]
         ) from None
-    issues = cross_checks(config)
+    issues = [] if opted_in else _in_clear(config, decrypted, secret_sections)
+    issues += cross_checks(config)
     if issues:
         raise ConfigError(issues)
     return config
 
 
+def _in_clear(
+    config: StackConfig, decrypted: bool, secret_sections: Collection[str] | None
+) -> list[ConfigIssue]:
+    if not decrypted:
+        return plaintext_secrets(config)
+    if secret_sections is None:
+        return []
+    held = {f"{NAMESPACE}:{section}" for section in secret_sections}
+    return [issue for issue in plaintext_secrets(config) if issue.path.split(".")[0] not in held]
+
+
+def _secrets(value: object, path: str) -> Iterator[tuple[str, Secret]]:
+    """Every secret-typed value under ``value``, with its key path."""
+    if isinstance(value, Secret):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for field in type(value).model_fields:
+            yield from _secrets(getattr(value, field), f"{path}.{_segment(field)}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _secrets(item, f"{path}.{_segment(key)}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _secrets(item, f"{path}[{index}]")
+
+
+def plaintext_secrets(config: StackConfig) -> list[ConfigIssue]:
+    """Secret-typed keys (TLS keys, secret_env, passwords, kubeconfigs) not encrypted."""
+    return [
+        ConfigIssue(path, rulebook.SECRET_IN_PLAINTEXT.text(path=path))
+        for section in SECTIONS
+        for path, secret in _secrets(getattr(config, section), f"{NAMESPACE}:{section}")
+        if secret.ciphertext is None
+    ]
+
+
 def cross_checks(config: StackConfig) -> list[ConfigIssue]:
-    """Checks that span more than one key: references, duplicates, residency, TLS."""
+    """Checks that span more than one key: references, duplicates, residency, targets."""
     issues: list[ConfigIssue] = []
     for model_name, locations in config.placements.items():
         if model_name not in config.models:
-            issues.append(
-                ConfigIssue(f"{NAMESPACE}:placements.{model_name}", "no model of that name")
-            )
+            path = f"{NAMESPACE}:placements.{model_name}"
+            issues.append(ConfigIssue(path, rulebook.PLACEMENT_MODEL.text()))
         seen: set[str] = set()
         for index, location_name in enumerate(locations):
             path = f"{NAMESPACE}:placements.{model_name}[{index}]"
             if location_name not in config.locations:
-                issues.append(ConfigIssue(path, f"no location named {location_name!r}"))
+                reason = rulebook.PLACEMENT_LOCATION.text(location=location_name)
+                issues.append(ConfigIssue(path, reason))
             if location_name in seen:
-                issues.append(ConfigIssue(path, f"{location_name!r} is listed twice"))
+                reason = rulebook.PLACEMENT_TWICE.text(location=location_name)
+                issues.append(ConfigIssue(path, reason))
             seen.add(location_name)
     for model_name, model in config.models.items():
         if model.data.classification in SENSITIVE and not model.data.residency:
+            classification = model.data.classification.value
             issues.append(
                 ConfigIssue(
                     f"{NAMESPACE}:models.{model_name}.data.residency",
-                    f"required for {model.data.classification.value} data",
+                    rulebook.RESIDENCY_REQUIRED.text(classification=classification),
                 )
             )
-    for location_name, location in config.locations.items():
-        if isinstance(location, EdgeLocation):
-            issues.extend(_edge_issues(location_name, location))
+    return issues + target_checks(config)
+
+
+def _not_secret(_: Secret) -> str:
+    return "(secret)"
+
+
+def target_checks(config: StackConfig) -> list[ConfigIssue]:
+    """The rules each target checks when it is built, run here on the args it would get.
+
+    One function per rule, in ``modelfleet.targets.<kind>.checks``, called from both
+    places: a stack that validates is a stack every target builds.
+    """
+    issues: list[ConfigIssue] = []
+    locations = {n: location_args(n, loc, _not_secret) for n, loc in config.locations.items()}
+    for location in locations.values():
+        issues += _checks(location["kind"]).location_issues(location[location["kind"]])  # type: ignore[literal-required]
     for model_name, location_names in config.placements.items():
-        for location_name in location_names:
-            spec, placed_at = config.models.get(model_name), config.locations.get(location_name)
-            if spec is not None and isinstance(placed_at, AzureLocation):
-                issues.extend(_azure_issues(model_name, spec, location_name, placed_at))
+        if model_name not in config.models:
+            continue
+        model = model_args(model_name, config.models[model_name], _not_secret)
+        for location in (locations[n] for n in dict.fromkeys(location_names) if n in locations):
+            kind = location["kind"]
+            found = _checks(kind).issues(model, location[kind])  # type: ignore[literal-required]
+            issues += [issue for issue in found if issue not in issues]
     return issues
 
 
-def _azure_issues(
-    model_name: str, model: ModelSpec, location_name: str, location: AzureLocation
-) -> list[ConfigIssue]:
-    """What the Azure target would refuse, found before any engine runs."""
-    issues: list[ConfigIssue] = []
-    if model.secret_env:
-        issues.append(
-            ConfigIssue(
-                f"{NAMESPACE}:models.{model_name}.secret_env",
-                f"placed at Azure ML location {location_name!r}, where deployment environment "
-                "variables are readable by anyone who can read the workspace",
-            )
-        )
-    if location.rollout is not None:
-        rollout: RolloutArgs = {
-            "canary_percent": location.rollout.canary_percent,
-            "mirror_percent": location.rollout.mirror_percent,
-        }
-        if location.rollout.previous_version is not None:
-            rollout["previous_version"] = location.rollout.previous_version
-        try:
-            rollout_plan(
-                location_name, model.version, rollout, kubernetes=location.compute is not None
-            )
-        except AzureMLConfigError as error:
-            issues.append(ConfigIssue(f"{NAMESPACE}:locations.{location_name}.rollout", str(error)))
-    return issues
+def notes(config: StackConfig) -> list[ConfigIssue]:
+    """Keys set for a model that a target it is placed at does not use (see ``unused``)."""
+    said: list[ConfigIssue] = []
+    for model_name, location_names in config.placements.items():
+        model = model_args(model_name, config.models[model_name], _not_secret)
+        for location_name in dict.fromkeys(location_names):
+            location = location_args(location_name, config.locations[location_name], _not_secret)
+            kind = location["kind"]
+            found = _checks(kind).notes(model, location[kind])  # type: ignore[literal-required]
+            said += [note for note in found if note not in said]
+    return said
 
 
-def _edge_issues(location_name: str, location: EdgeLocation) -> list[ConfigIssue]:
-    issues: list[ConfigIssue] = []
-    names: set[str] = set()
-    for index, host in enumerate(location.hosts):
-        path = f"{NAMESPACE}:locations.{location_name}.hosts[{index}]"
-        if host.name in names:
-            issues.append(ConfigIssue(f"{path}.name", f"duplicate host name {host.name!r}"))
-        names.add(host.name)
-        is_tcp = host.docker_host.startswith("tcp://")
-        if is_tcp and host.tls is None:
-            issues.append(
-                ConfigIssue(
-                    f"{path}.docker_host",
-                    "plain tcp:// is refused: add `tls` (ca, cert, key) or use ssh:// or unix://",
-                )
-            )
-        if host.tls is not None and not is_tcp:
-            issues.append(ConfigIssue(f"{path}.tls", "tls only applies to tcp:// hosts"))
-    return issues
+def _checks(kind: str) -> Any:
+    return importlib.import_module(f"modelfleet.targets.{kind}.checks")
 
 
 def sections_from_stack_file(document: object) -> dict[str, Any]:
@@ -200,11 +228,11 @@ def sections_from_stack_file(document: object) -> dict[str, Any]:
         namespace, sep, name = str(key).partition(":")
         if namespace != NAMESPACE or not sep:
             continue  # other packages' config (aws:region, ...) is theirs to check
-        if name not in SECTIONS:
+        if name not in (*SECTIONS, PLAINTEXT_OPT_IN):
             issues.append(
                 ConfigIssue(
                     f"{NAMESPACE}:{_segment(name)}",
-                    f"unknown key (expected one of: {', '.join(SECTIONS)})",
+                    rulebook.UNKNOWN_SECTION.text(sections=", ".join(SECTIONS)),
                 )
             )
         else:
@@ -215,7 +243,7 @@ def sections_from_stack_file(document: object) -> dict[str, Any]:
 
 
 def load_stack_file(path: Path) -> StackConfig:
-    """Read and validate a stack file without the Pulumi engine."""
+    """Read and validate a stack file without the Pulumi engine (secrets still encrypted)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -229,7 +257,7 @@ def load_stack_file(path: Path) -> StackConfig:
         raise ConfigError(
             [ConfigIssue(str(path), f"YAML syntax error{where}: {problem}")]
         ) from None
-    return parse(sections_from_stack_file(document))
+    return parse(sections_from_stack_file(document), decrypted=False)
 
 
 def find_stack_file(stack: str, start: Path) -> Path:

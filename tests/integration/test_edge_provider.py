@@ -18,9 +18,9 @@ import docker
 import pytest
 from docker.models.networks import Network
 
-from modelfleet.edge import container as container_module
-from modelfleet.edge.connect import EdgeHostError
-from modelfleet.edge.container import EdgeContainerError, EdgeContainerProvider
+from modelfleet import EdgeContainerError, EdgeHostError
+from modelfleet.targets.edge import handover
+from modelfleet.targets.edge.crud import EdgeContainerProvider
 from tests.integration.edge_fixtures import SECRET, edge_props, free_port, get, silent_listener
 
 POLL_S = 0.2
@@ -379,7 +379,7 @@ def test_a_port_docker_has_not_yet_freed_falls_back_to_the_patient_move(
         connects.append(self.name)
         connecting(self, *args, **kwargs)
 
-    monkeypatch.setattr(container_module, "_refused", lambda host, port: True)
+    monkeypatch.setattr(handover, "refused", lambda host, port: True)
     monkeypatch.setattr(Network, "disconnect", slow_disconnect)
     monkeypatch.setattr(Network, "connect", counted_connect)
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import docker
 import pytest
 
-from modelfleet.edge.connect import EdgeHostError, EdgeTarget, docker_client
-from modelfleet.edge.container import EdgeContainerProvider
+from modelfleet import EdgeHostError
+from modelfleet.targets.edge.connect import EdgeTarget, docker_client
+from modelfleet.targets.edge.crud import EdgeContainerProvider
 from tests.integration.edge_fixtures import (
     LOCAL_DOCKER_HOST,
     SshEngine,

@@ -50,7 +50,7 @@ def manifests(stack: str) -> list[dict[str, Any]]:
 
     Only the Kubernetes placements are run: the other targets' resources are not needed.
     """
-    config, _ = load(stack_file(stack))
+    config = load(stack_file(stack))
     on_clusters = {
         model: [n for n in names if config.locations[n].kind == "kubernetes"]
         for model, names in config.placements.items()

@@ -8,8 +8,10 @@ tests can put every case to both.
 """
 
 import copy
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pulumi_policy import (
@@ -32,9 +34,11 @@ from modelfleet.config import (
 )
 from modelfleet.labels import azure_tags, labels
 from modelfleet.policy.pack import BY_NAME
-from modelfleet.policy.resources import EDGE_CONTAINER
+from modelfleet.policy.read.types import EDGE_CONTAINER
 from modelfleet.stackfile import parse
 
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "policies" / "config"
+"""The policy config files shipped with the pack (``dev.json``, ``prod.json``)."""
 UNKNOWN = UNKNOWN_STRING_VALUE
 """What the engine sends for a string it does not know yet (a preview)."""
 STACK = "test"
@@ -394,3 +398,53 @@ def specs_for(raw: Mapping[str, Any]) -> list[Spec]:
         for location in locations
         for spec in resources_for(model, config.models[model], location, config.locations[location])
     ]
+
+
+# --- one model placed at one location of each kind -------------------------------------
+
+PLACED_AT: dict[str, dict[str, Any]] = {
+    "kubernetes": {
+        "kind": "kubernetes",
+        "jurisdiction": "DE",
+        "context": "c",
+        "namespace": "models",
+    },
+    "aws": {  # in a VPC, where SageMaker may pull from any registry it reaches
+        "kind": "aws",
+        "region": "eu-central-1",
+        "subnet_ids": ["subnet-0a1b"],
+        "security_group_ids": ["sg-0a1b"],
+    },
+    "azure": {
+        "kind": "azure",
+        "location": "westeurope",
+        "resource_group": "ml",
+        "workspace": "ml-ws",
+    },
+    "edge": {
+        "kind": "edge",
+        "jurisdiction": "FR",
+        "hosts": [
+            {"name": "gw-1", "docker_host": "ssh://ops@gw-1"},
+            {
+                "name": "gw-2",
+                "docker_host": "tcp://gw-2:2376",
+                "tls": {"ca": "CA PEM", "cert": "CERT PEM", "key": "KEY PEM"},
+            },
+        ],
+    },
+}
+"""One location of each kind, named ``here`` by :func:`placed`."""
+
+
+def placed(kind: str, image: str = IMAGE, classification: str = "internal") -> dict[str, Spec]:
+    """The resources, by name, of one model placed at the location of ``kind``."""
+    raw = stack_config(
+        {"classification": classification, "residency": ["EU"]}, "here", PLACED_AT[kind], image
+    )
+    return {spec.name: spec for spec in specs_for(raw)}
+
+
+def config_file(name: str) -> dict[str, Any]:
+    """A shipped policy config file, parsed."""
+    return json.loads((CONFIG_DIR / f"{name}.json").read_text(encoding="utf-8"))

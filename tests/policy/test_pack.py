@@ -1,4 +1,4 @@
-"""The pack as a whole: names, levels, config files, and the engine's side of the wire.
+"""modelfleet.policy.pack: the policies assembled, and the engine's side of the wire.
 
 The last tests drive pulumi-policy's own analyzer servicer (what ``PolicyPack`` serves,
 without starting its server) with the requests the engine sends, to show that config
@@ -6,9 +6,7 @@ files set the enforcement levels and that an unknown value reaches the engine as
 advisory note with the pack's message, whatever the policy's level.
 """
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +15,11 @@ from pulumi.runtime import proto
 from pulumi_policy import EnforcementLevel, StackValidationPolicy
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from modelfleet.config import Classification
+from modelfleet import rulebook
 from modelfleet.policy.pack import BY_NAME, PACK_NAME, POLICIES
-from modelfleet.policy.pack_config import pack_config_schema, policy_config, reconcile
-from modelfleet.rules import PolicyConfig
-from tests.policy.builders import UNKNOWN, Spec, specs_for, stack_config
+from modelfleet.policy.pack_config import reconcile
+from tests.policy.builders import UNKNOWN, Spec, config_file, specs_for, stack_config
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "policies" / "config"
 EXPECTED = {
     "modelfleet-residency": "stack",
     "aws-sagemaker-endpointconfig-kms": "resource",
@@ -37,10 +33,6 @@ EXPECTED = {
     "edge-container-hardened": "resource",
     "modelfleet-labels-present": "resource",
 }
-
-
-def config_file(name: str) -> dict[str, Any]:
-    return json.loads((CONFIG_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
 # --- the policies ------------------------------------------------------------------------
@@ -64,86 +56,11 @@ def test_each_policy_has_a_conventional_name_one_sentence_and_an_explicit_level(
     assert policy.enforcement_level.value == expected
 
 
-# --- config files ------------------------------------------------------------------------
-
-
-def test_dev_config_makes_every_policy_advisory():
-    settings = reconcile(config_file("dev"))
-    assert {s.enforcement for s in settings.values()} == {"advisory"}
-
-
-def test_prod_config_makes_every_policy_mandatory_but_the_label_advice():
-    settings = reconcile(config_file("prod"))
-    assert {name: s.enforcement for name, s in settings.items()} == {
-        name: "advisory" if name == "modelfleet-labels-present" else "mandatory"
-        for name in EXPECTED
-    }
-
-
-@pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_a_policys_own_entry_overrides_all_and_its_default(name):
-    level = BY_NAME[name].enforcement_level
-    assert level is not None
-    assert reconcile({})[name].enforcement == level.value
-    settings = reconcile({"all": "mandatory", name: {"enforcementLevel": "disabled"}})
-    assert settings[name].enforcement == "disabled"
-    assert {s.enforcement for n, s in settings.items() if n != name} == {"mandatory"}
-
-
-def test_schema_defaults_fill_what_the_file_leaves_out():
-    settings = reconcile({})
-    assert settings["modelfleet-residency"].properties == {"allowed_jurisdictions": {}}
-    assert settings["image-registry-allowed"].properties == {"registries": []}
-
-
-def test_prod_config_is_the_policy_config_plan_reads():
-    assert policy_config(config_file("prod")) == PolicyConfig(
-        allowed_jurisdictions={
-            Classification.RESTRICTED: ["EU"],
-            Classification.CONFIDENTIAL: ["EEA", "CH", "GB", "US"],
-        },
-        registries=["111122223333.dkr.ecr.*.amazonaws.com", "444455556666.dkr.ecr.*.amazonaws.com"],
-        enforcement={
-            name: "advisory" if name == "modelfleet-labels-present" else "mandatory"
-            for name in EXPECTED
-        },
-    )
-
-
-@pytest.mark.parametrize(
-    ("document", "error"),
-    [
-        ({"no-such-policy": "advisory"}, "no-such-policy: no policy of that name"),
-        ({"all": "blocking"}, "all: 'blocking' is not an enforcement level"),
-        (
-            {"image-registry-allowed": {"registry": []}},
-            "image-registry-allowed.registry: unknown property",
-        ),
-        (
-            {"modelfleet-residency": {"allowed_jurisdictions": {"secret": ["EU"]}}},
-            "allowed_jurisdictions.secret",
-        ),
-    ],
-)
-def test_a_bad_config_file_is_refused_naming_the_key(document, error):
-    with pytest.raises(ValueError, match=re.escape(error)):
-        reconcile(document)
-
-
-def test_the_config_schema_covers_every_policy_and_the_example_files():
-    schema = pack_config_schema()
-    assert set(schema["properties"]) == {"all", *EXPECTED}
-    for name in ("dev", "prod"):
-        for key, value in config_file(name).items():
-            entry = schema["properties"][key]["oneOf"]
-            if isinstance(value, str):
-                assert value in entry[0]["enum"]
-            else:
-                assert set(value) <= set(entry[1]["properties"]), (name, key)
-    residency = schema["properties"]["modelfleet-residency"]["oneOf"][1]["properties"]
-    assert set(residency["allowed_jurisdictions"]["properties"]) == {
-        c.value for c in Classification
-    }
+@pytest.mark.parametrize("policy", POLICIES, ids=lambda p: p.name)
+def test_each_policy_is_a_rule_of_the_rulebook(policy):
+    rule = rulebook.RULES[policy.name]
+    assert (rule.message, rule.policy) == (policy.description, policy.name)
+    assert rulebook.Check.POLICY in rule.checked
 
 
 # --- the engine's side ---------------------------------------------------------------------

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from modelfleet.policy.findings import Findings
 from modelfleet.policy.residency import judge_stack, residency_config
-from modelfleet.policy.resources import Findings
 from modelfleet.rules import PolicyConfig, plan
 from modelfleet.stackfile import parse
 from tests.policy.builders import IMAGE, UNKNOWN, Spec, provider, resources_for, run, stack_args

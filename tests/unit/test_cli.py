@@ -137,3 +137,26 @@ def test_a_bad_policy_config_exits_2_naming_the_policy(tmp_path, capsys):
     )
     err = capsys.readouterr().err
     assert err.startswith(f"error: {policy}: modelfleet-residncy: no policy of that name")
+
+
+def test_an_image_sagemaker_cannot_pull_fails_validate_not_pulumi_up(tmp_path, capsys):
+    # GIVEN a model from a registry outside ECR, placed on SageMaker outside a VPC
+    config = valid()
+    del config["locations"]["aws-frankfurt"]["subnet_ids"]
+    del config["locations"]["aws-frankfurt"]["security_group_ids"]
+    # WHEN the stack is validated THEN it fails at the image, in SageMaker's own words
+    assert cli.main(["validate", "--stack", str(write_stack(tmp_path, config))]) == 2
+    assert capsys.readouterr().err.startswith(
+        "error: modelfleet:models.fraud-scorer.image: image 'registry.example.com/ml/"
+        "fraud-scorer@sha256:" + "a" * 64 + "': SageMaker pulls from Amazon ECR"
+    )
+
+
+def test_validate_notes_keys_a_target_does_not_use(tmp_path, capsys):
+    config = valid()
+    assert cli.main(["validate", "--stack", str(write_stack(tmp_path, config))]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        "note: modelfleet:models.fraud-scorer.scaling.max: not used by the edge site at "
+        "'plant-lyon': each host runs one container"
+    ) in err

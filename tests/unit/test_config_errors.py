@@ -1,12 +1,14 @@
 """Bad stack config: one clear error naming the exact key path, nothing reaches a provider."""
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from modelfleet.config import Classification
-from modelfleet.stackfile import ConfigError, parse, sections_from_stack_file
+from modelfleet.stackfile import ConfigError, load_stack_file, parse, sections_from_stack_file
 from tests.unit.stack_examples import valid
 
 Mutation = Callable[[dict[str, Any]], None]
@@ -134,7 +136,7 @@ BAD: list[tuple[str, Mutation, str, str]] = [
     (
         "unknown aws region",
         lambda c: loc(c, "aws-frankfurt").update(region="eu-moon-1"),
-        "modelfleet:locations.aws-frankfurt",
+        "modelfleet:locations.aws-frankfurt.region",
         "unknown AWS region 'eu-moon-1'",
     ),
     (
@@ -152,7 +154,7 @@ BAD: list[tuple[str, Mutation, str, str]] = [
     (
         "unknown azure region",
         lambda c: loc(c, "azure-westeurope").update(location="mars"),
-        "modelfleet:locations.azure-westeurope",
+        "modelfleet:locations.azure-westeurope.location",
         "unknown Azure region 'mars'",
     ),
     (
@@ -315,13 +317,14 @@ def test_secrets_never_show_in_errors_or_reprs() -> None:
     assert "PLAINTEXT-KUBECONFIG" not in repr(parse(config))
 
 
-def test_aws_vpc_and_serverless_combinations_are_refused_with_the_location_path() -> None:
+def test_aws_vpc_and_serverless_combinations_are_refused_at_the_key_that_breaks_them() -> None:
     config = valid()
     loc(config, "aws-frankfurt").pop("security_group_ids")
     with pytest.raises(ConfigError) as caught:
         parse(config)
     assert [str(i) for i in caught.value.issues] == [
-        "modelfleet:locations.aws-frankfurt: a VPC endpoint needs both subnet_ids and security_group_ids"
+        "modelfleet:locations.aws-frankfurt.security_group_ids: set both subnet_ids and "
+        "security_group_ids for an endpoint in a VPC, or neither"
     ]
     config = valid()
     loc(config, "aws-frankfurt")["serverless"] = {"memory_mb": 2048}
@@ -338,3 +341,67 @@ def test_env_values_written_as_numbers_or_booleans_are_text() -> None:
         "DEBUG": "true",
         "RATIO": "0.5",
     }
+
+
+def stack_file(tmp_path: Path, config: dict[str, Any], **extra: Any) -> Path:
+    """``config`` written as a stack file, as ``modelfleet validate`` reads it."""
+    document = {f"modelfleet:{key}": value for key, value in {**config, **extra}.items()}
+    path = tmp_path / "Pulumi.t.yaml"
+    path.write_text(yaml.safe_dump({"config": document}))
+    return path
+
+
+def with_plaintext_secrets() -> dict[str, Any]:
+    config = valid()
+    config["models"]["churn"]["secret_env"] = {"API_TOKEN": "s3cr3t"}
+    edge = loc(config, "plant-lyon")
+    edge["hosts"][1]["tls"]["key"] = "-----BEGIN PRIVATE KEY-----"
+    edge["registry_auth"] = {"username": "u", "password": "hunter2"}
+    loc(config, "munich-onprem")["kubeconfig"] = "apiVersion: v1"
+    return config
+
+
+def test_a_secret_in_plain_text_in_a_stack_file_is_refused_with_the_command_that_fixes_it(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a stack file with every secret-typed key written in clear
+    path = stack_file(tmp_path, with_plaintext_secrets())
+    # WHEN it is validated THEN each is refused at its key path, with its fix
+    with pytest.raises(ConfigError) as caught:
+        load_stack_file(path)
+    refused = {issue.path: issue.reason for issue in caught.value.issues}
+    assert sorted(refused) == [
+        "modelfleet:locations.munich-onprem.kubeconfig",
+        "modelfleet:locations.plant-lyon.hosts[1].tls.key",
+        "modelfleet:locations.plant-lyon.registry_auth.password",
+        "modelfleet:models.churn.secret_env.API_TOKEN",
+    ]
+    assert refused["modelfleet:locations.plant-lyon.hosts[1].tls.key"].endswith(
+        "set it with `pulumi config set --secret --path "
+        "'modelfleet:locations.plant-lyon.hosts[1].tls.key' <value>`"
+    )
+    assert "hunter2" not in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_test_only_stack_opts_in_to_plaintext_secrets_by_one_named_key(tmp_path: Path) -> None:
+    path = stack_file(tmp_path, with_plaintext_secrets(), test_only_plaintext_secrets=True)
+    assert load_stack_file(path).models["churn"].secret_env["API_TOKEN"].plaintext == "s3cr3t"
+
+
+def test_the_program_takes_secrets_the_engine_decrypted() -> None:
+    # The engine hands the program secrets in clear: it decrypted them itself.
+    assert parse(with_plaintext_secrets()).locations["munich-onprem"].kind == "kubernetes"
+
+
+def test_in_the_program_a_secret_in_a_section_the_engine_holds_no_secret_in_is_refused() -> None:
+    # GIVEN config as the engine hands it over: decrypted, with the keys it holds secrets in
+    config = with_plaintext_secrets()
+    # WHEN models holds no secret (secret_env was set without --secret) THEN it is refused
+    with pytest.raises(ConfigError) as caught:
+        parse(config, secret_sections=["locations"])
+    assert [issue.path for issue in caught.value.issues] == [
+        "modelfleet:models.churn.secret_env.API_TOKEN"
+    ]
+    # AND with both sections secret (each value set with --secret) it is accepted
+    assert parse(config, secret_sections=["models", "locations"]).models["churn"]

@@ -85,7 +85,7 @@ class OptionsMonitor(RecordingMonitor):
 
 def register(stack_yaml: Path) -> Run:
     """Register a stack file's program under mocks, as `pulumi up` would."""
-    config, _ = load(stack_yaml)
+    config = load(stack_yaml)
     recorder = RecordingMocks()
     monitor = OptionsMonitor(recorder)
     monitor.ignored = {}

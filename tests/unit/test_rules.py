@@ -9,8 +9,13 @@ from tests.unit.stack_examples import valid
 RESTRICTED = Classification.RESTRICTED
 
 
+ECR_IMAGE = "111122223333.dkr.ecr.eu-west-3.amazonaws.com/fraud-scorer:1.4.0"
+"""SageMaker outside a VPC pulls only from ECR: validate refuses any other registry there."""
+
+
 def placed(location: dict, classification: str = "restricted", residency: list[str] | None = None):
     config = valid()
+    config["models"]["fraud-scorer"]["image"] = ECR_IMAGE
     config["models"]["fraud-scorer"]["data"] = {
         "classification": classification,
         "residency": ["EU"] if residency is None else residency,

@@ -1,30 +1,26 @@
-"""The checks of the Kubernetes policies: hardened Deployments, and a NetworkPolicy around
-the pods of every restricted one.
-"""
+"""Kubernetes workloads: Deployments hardened, and a NetworkPolicy around every restricted one."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
-
-from modelfleet.config import Classification
-from modelfleet.policy.resources import (
-    CLASSIFICATION,
-    K8S_DEPLOYMENT,
-    K8S_NETWORK_POLICY,
-    MISSING,
-    MODEL,
-    Findings,
-    Unknown,
-    is_set,
-    items,
-    keys,
-    lookup,
-    read_labels,
+from pulumi_policy import (
+    PolicyResource,
+    ResourceValidationArgs,
+    StackValidationArgs,
 )
 
+from modelfleet import rulebook
+from modelfleet.config import Classification
+from modelfleet.policy.declare import MANDATORY, resource_policy, stack_policy
+from modelfleet.policy.findings import Findings
+from modelfleet.policy.read.labels import CLASSIFICATION, MODEL, read_labels
+from modelfleet.policy.read.props import MISSING, Unknown, is_set, items, keys, lookup
+from modelfleet.policy.read.types import K8S_DEPLOYMENT, K8S_NETWORK_POLICY
 
-def deployment_hardened(args: ResourceValidationArgs, findings: Findings) -> None:
+# --- kubernetes-deployment-hardened ----------------------------------------------------
+
+
+def check_deployment_hardened(args: ResourceValidationArgs, findings: Findings) -> None:
     if args.resource_type != K8S_DEPLOYMENT:
         return
     pod_path = ("spec", "template", "spec")
@@ -90,6 +86,15 @@ def _check_container(read: Any, pod_context: Mapping[str, Any], findings: Findin
             findings.violation(f"{which} sets no {resource_name} limit")
 
 
+DEPLOYMENT_HARDENED = resource_policy(
+    rulebook.K8S_DEPLOYMENT_HARDENED,
+    level=MANDATORY,
+    check=check_deployment_hardened,
+)
+
+# --- kubernetes-networkpolicy-required -------------------------------------------------
+
+
 def _selects(selector: Any, labels: Mapping[str, Any]) -> bool:
     """True when a label selector (matchLabels, matchExpressions) selects ``labels``."""
     if not isinstance(selector, Mapping):
@@ -112,66 +117,91 @@ def _selects(selector: Any, labels: Mapping[str, Any]) -> bool:
     return True
 
 
-def networkpolicy_required(args: StackValidationArgs, findings: Findings) -> None:
-    def cluster(resource: PolicyResource) -> str | None:
-        return resource.provider.urn if resource.provider is not None else None
+def _cluster(resource: PolicyResource) -> str | None:
+    return resource.provider.urn if resource.provider is not None else None
 
-    def namespace(resource: PolicyResource) -> str | Unknown:
-        value = lookup(resource.props, "metadata", "namespace")
-        if isinstance(value, Unknown):
-            return value
-        return value if isinstance(value, str) and value else "default"
 
+def _namespace(resource: PolicyResource) -> str | Unknown:
+    value = lookup(resource.props, "metadata", "namespace")
+    if isinstance(value, Unknown):
+        return value
+    return value if isinstance(value, str) and value else "default"
+
+
+def _restricted_labels(deployment: PolicyResource, findings: Findings) -> dict[str, Any] | None:
+    """A Deployment's labels when they declare restricted data; None otherwise (or unknown)."""
+    labels = read_labels(deployment.resource_type, deployment.props)
+    if isinstance(labels, Unknown):
+        findings.unknown(labels, deployment.name)
+        return None
+    value = labels.get(CLASSIFICATION, MISSING) if isinstance(labels, dict) else MISSING
+    if isinstance(value, Unknown):
+        findings.unknown(value, deployment.name)
+        return None
+    if not isinstance(value, str):
+        findings.violation(
+            f"Deployment {deployment.name}: no {CLASSIFICATION} label: "
+            "cannot tell whether it needs a NetworkPolicy",
+            deployment.urn,
+        )
+        return None
+    return labels if value == Classification.RESTRICTED and isinstance(labels, dict) else None
+
+
+def _fenced(
+    deployment: PolicyResource,
+    policies: Sequence[PolicyResource],
+    findings: Findings,
+) -> tuple[bool, str] | None:
+    """Whether a NetworkPolicy in its namespace selects the Deployment's pods, and where."""
+    pod_labels = lookup(deployment.props, "spec", "template", "metadata", "labels")
+    where = _namespace(deployment)
+    if isinstance(pod_labels, Unknown) or isinstance(where, Unknown):
+        findings.unknown(pod_labels if isinstance(pod_labels, Unknown) else where, deployment.name)  # type: ignore[arg-type]
+        return None
+    pods = (
+        {k: lookup(pod_labels, k) for k in keys(pod_labels)}
+        if isinstance(pod_labels, Mapping)
+        else {}
+    )
+    fenced = False
+    for candidate in policies:
+        if _cluster(candidate) != _cluster(deployment):
+            continue
+        other = _namespace(candidate)
+        if isinstance(other, Unknown):
+            findings.unknown(other, candidate.name)
+            continue
+        selector = lookup(candidate.props, "spec", "podSelector")
+        if isinstance(selector, Unknown):
+            findings.unknown(selector, candidate.name)
+        elif other == where and _selects(selector, pods):
+            fenced = True
+    return fenced, where
+
+
+def check_networkpolicy(args: StackValidationArgs, findings: Findings) -> None:
     policies = [r for r in args.resources if r.resource_type == K8S_NETWORK_POLICY]
     for deployment in args.resources:
         if deployment.resource_type != K8S_DEPLOYMENT:
             continue
-        labels = read_labels(deployment.resource_type, deployment.props)
-        if isinstance(labels, Unknown):
-            findings.unknown(labels, deployment.name)
+        labels = _restricted_labels(deployment, findings)
+        if labels is None:
             continue
-        value = labels.get(CLASSIFICATION, MISSING) if isinstance(labels, dict) else MISSING
-        if isinstance(value, Unknown):
-            findings.unknown(value, deployment.name)
+        outcome = _fenced(deployment, policies, findings)
+        if outcome is None or outcome[0]:
             continue
-        if not isinstance(value, str):
-            findings.violation(
-                f"Deployment {deployment.name}: no {CLASSIFICATION} label: "
-                "cannot tell whether it needs a NetworkPolicy",
-                deployment.urn,
-            )
-            continue
-        if value != Classification.RESTRICTED:
-            continue
-        pod_labels = lookup(deployment.props, "spec", "template", "metadata", "labels")
-        where = namespace(deployment)
-        if isinstance(pod_labels, Unknown) or isinstance(where, Unknown):
-            unknown = pod_labels if isinstance(pod_labels, Unknown) else where
-            findings.unknown(unknown, deployment.name)  # type: ignore[arg-type]
-            continue
-        pods = (
-            {k: lookup(pod_labels, k) for k in keys(pod_labels)}
-            if isinstance(pod_labels, Mapping)
-            else {}
+        model = labels.get(MODEL)
+        findings.violation(
+            f"restricted model {model if isinstance(model, str) else '?'}: no NetworkPolicy "
+            f"in namespace {outcome[1]!r} of its cluster selects the pods of Deployment "
+            f"{deployment.name}",
+            deployment.urn,
         )
-        fenced = False
-        for candidate in policies:
-            if cluster(candidate) != cluster(deployment):
-                continue
-            other = namespace(candidate)
-            if isinstance(other, Unknown):
-                findings.unknown(other, candidate.name)
-                continue
-            selector = lookup(candidate.props, "spec", "podSelector")
-            if isinstance(selector, Unknown):
-                findings.unknown(selector, candidate.name)
-            elif other == where and _selects(selector, pods):
-                fenced = True
-        if not fenced:
-            model = labels.get(MODEL) if isinstance(labels, dict) else None
-            findings.violation(
-                f"restricted model {model if isinstance(model, str) else '?'}: no NetworkPolicy "
-                f"in namespace {where!r} of its cluster selects the pods of Deployment "
-                f"{deployment.name}",
-                deployment.urn,
-            )
+
+
+NETWORKPOLICY_REQUIRED = stack_policy(
+    rulebook.K8S_NETWORKPOLICY,
+    level=MANDATORY,
+    check=check_networkpolicy,
+)

@@ -1,30 +1,29 @@
-"""The check that every resource modelfleet makes carries its labels."""
+"""Labelling: every resource modelfleet makes carries its labels, so the others can judge it."""
 
 from pulumi_policy import ResourceValidationArgs
 
-from modelfleet.policy.resources import (
+from modelfleet import rulebook
+from modelfleet.policy.declare import ADVISORY, resource_policy
+from modelfleet.policy.findings import Findings
+from modelfleet.policy.read.labels import (
     LABEL_KEYS,
-    TAGGABLE,
-    Findings,
-    Unknown,
     in_modelfleet_component,
-    is_dynamic,
     label_spelling,
     labels_path,
     read_labels,
 )
+from modelfleet.policy.read.props import Unknown
+from modelfleet.policy.read.types import TAGGABLE, is_dynamic
 
 
-def labels_present(args: ResourceValidationArgs, findings: Findings) -> None:
-    taggable = (
-        args.resource_type in TAGGABLE
-        or is_dynamic(args.resource_type)
-        or (
-            labels_path(args.resource_type) is not None
-            and args.resource_type.startswith("kubernetes:")
-        )
-    )
-    if not taggable or not in_modelfleet_component(args.urn):
+def _takes_labels(resource_type: str) -> bool:
+    if resource_type in TAGGABLE or is_dynamic(resource_type):
+        return True
+    return labels_path(resource_type) is not None and resource_type.startswith("kubernetes:")
+
+
+def check_labels(args: ResourceValidationArgs, findings: Findings) -> None:
+    if not _takes_labels(args.resource_type) or not in_modelfleet_component(args.urn):
         return
     labels = read_labels(args.resource_type, args.props)
     if isinstance(labels, Unknown):
@@ -34,3 +33,10 @@ def labels_present(args: ResourceValidationArgs, findings: Findings) -> None:
     absent = [label_spelling(args.resource_type, k) for k in LABEL_KEYS if k not in present]
     if absent:
         findings.violation(f"missing labels: {', '.join(absent)}")
+
+
+LABELS_PRESENT = resource_policy(
+    rulebook.LABELS_PRESENT,
+    level=ADVISORY,
+    check=check_labels,
+)

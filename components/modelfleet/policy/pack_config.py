@@ -8,8 +8,9 @@ from typing import Any
 
 from pulumi_policy import EnforcementLevel, Policy
 
-from modelfleet.policy.containers import registries_config
-from modelfleet.policy.pack import BY_NAME, LEVELS, PACK_NAME, POLICIES, REGISTRIES, RESIDENCY
+from modelfleet import rulebook
+from modelfleet.policy.images import registries_config
+from modelfleet.policy.pack import BY_NAME, LEVELS, PACK_NAME, POLICIES
 from modelfleet.policy.residency import residency_config
 from modelfleet.rules import PolicyConfig
 
@@ -89,8 +90,10 @@ def reconcile(document: Mapping[str, Any]) -> dict[str, PolicySettings]:
         default_level = policy.enforcement_level or EnforcementLevel.ADVISORY
         level = own_level or all_level or default_level.value
         settings[policy.name] = PolicySettings(level, {**defaults, **own_properties})
-    residency_config(settings[RESIDENCY].properties)  # pydantic checks both, key paths and all
-    registries_config(settings[REGISTRIES].properties)
+    residency_config(
+        settings[rulebook.RESIDENCY.id].properties
+    )  # pydantic checks both, key paths and all
+    registries_config(settings[rulebook.IMAGE_REGISTRY.id].properties)
     return settings
 
 
@@ -107,10 +110,12 @@ def policy_config(document: Mapping[str, Any]) -> PolicyConfig:
     settings = reconcile(document)
     return PolicyConfig.model_validate(
         {
-            **residency_config(settings[RESIDENCY].properties).model_dump(
+            **residency_config(settings[rulebook.RESIDENCY.id].properties).model_dump(
                 include={"allowed_jurisdictions"}
             ),
-            "registries": registries_config(settings[REGISTRIES].properties).registries,
+            "registries": registries_config(
+                settings[rulebook.IMAGE_REGISTRY.id].properties
+            ).registries,
             "enforcement": {
                 name: "mandatory" if s.enforcement == "remediate" else s.enforcement
                 for name, s in settings.items()

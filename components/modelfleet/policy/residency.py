@@ -1,30 +1,31 @@
-"""Placements judged from the real regions and locations of a stack's resources, by
-:mod:`modelfleet.rules`, the functions ``modelfleet plan`` runs, so the two cannot disagree.
+"""Residency: placements judged from the real regions and locations of a stack's resources,
+by :mod:`modelfleet.rules`, the functions ``modelfleet plan`` runs, so the two cannot disagree.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pulumi_policy import PolicyResource, StackValidationArgs
+from pulumi_policy import (
+    PolicyResource,
+    StackValidationArgs,
+)
 
-from modelfleet.policy.resources import (
+from modelfleet import rulebook
+from modelfleet.config import Classification
+from modelfleet.policy.declare import MANDATORY, stack_policy
+from modelfleet.policy.findings import Findings
+from modelfleet.policy.read.labels import (
     MODEL,
-    SAGEMAKER_MODEL,
-    Findings,
     ModelData,
-    Unknown,
-    Whereabouts,
     in_modelfleet_component,
-    is_dynamic,
-    items,
-    kind_of,
     labels_path,
-    locate,
-    lookup,
     model_data,
     read_labels,
 )
+from modelfleet.policy.read.props import Unknown, items, lookup
+from modelfleet.policy.read.types import SAGEMAKER_MODEL, is_dynamic, kind_of
+from modelfleet.policy.read.whereabouts import Whereabouts, locate
 from modelfleet.rules import (
     PolicyConfig,
     Verdict,
@@ -33,6 +34,21 @@ from modelfleet.rules import (
     residency_refusals,
     sagemaker_public_because,
 )
+
+ALLOWED_JURISDICTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": (
+        "Per classification, the countries (ISO 3166-1 alpha-2) or groups (EU, EEA) its "
+        "data may be processed in; a classification not listed may go anywhere its "
+        "model's residency allows."
+    ),
+    "properties": {
+        c.value: {"type": "array", "items": {"type": "string", "pattern": "^([A-Z]{2}|EEA)$"}}
+        for c in Classification
+    },
+    "additionalProperties": False,
+    "default": {},
+}
 
 
 def residency_config(config: Mapping[str, Any]) -> PolicyConfig:
@@ -61,7 +77,6 @@ class Placement:
 @dataclass
 class _Site:
     data: ModelData
-    kind: str
     where: Whereabouts
     urn: str
 
@@ -72,17 +87,18 @@ class _Exposure:
     binds: list[tuple[str, str]] = field(default_factory=list)
 
 
+Identities = dict[str, ModelData | str | Unknown]
+"""Each labelled resource's model data, why its labels do not say, or what is unknown."""
+
+
 def _parent(resource: PolicyResource) -> str | None:
     if resource.parent is not None:
         return resource.parent.urn
     return resource.opts.parent if resource.opts is not None else None
 
 
-def _identities(
-    resources: Sequence[PolicyResource], findings: Findings
-) -> dict[str, ModelData | str | Unknown]:
-    """Each labelled resource's model data, why its labels do not say, or what is unknown."""
-    identities: dict[str, ModelData | str | Unknown] = {}
+def _identities(resources: Sequence[PolicyResource]) -> Identities:
+    identities: Identities = {}
     for resource in resources:
         if kind_of(resource.resource_type) is None:
             continue
@@ -95,6 +111,38 @@ def _identities(
     return identities
 
 
+def _site(
+    resource: PolicyResource,
+    identities: Identities,
+    by_parent: Mapping[str | None, ModelData],
+    findings: Findings,
+) -> _Site | None:
+    """Whose data a resource holds and where it runs; None (noted) when that cannot be said."""
+    own = identities.get(resource.urn)
+    if isinstance(own, Unknown):
+        findings.unknown(own, resource.name)
+        return None
+    if isinstance(own, str):
+        findings.violation(f"{resource.name}: {own}: cannot judge its placement", resource.urn)
+        return None
+    data = own or by_parent.get(_parent(resource))
+    if data is None:
+        if in_modelfleet_component(resource.urn) and labels_path(resource.resource_type):
+            findings.violation(
+                f"{resource.name}: no {MODEL} label on it or beside it: "
+                "cannot tell whose data it holds",
+                resource.urn,
+            )
+        return None
+    provider = resource.provider.props if resource.provider is not None else None
+    where = locate(resource.resource_type, resource.props, provider, data)
+    if isinstance(where, Unknown):
+        findings.unknown(where, resource.name)
+    elif isinstance(where, str):
+        findings.violation(f"{resource.name}: {where}: cannot judge its placement", resource.urn)
+    return _Site(data, where, resource.urn) if isinstance(where, Whereabouts) else None
+
+
 def judge_stack(
     resources: Sequence[PolicyResource], policy: PolicyConfig, findings: Findings
 ) -> list[Placement]:
@@ -103,65 +151,36 @@ def judge_stack(
     A resource without labels takes its model from a labelled sibling (same parent):
     what places it is its own region or location, never a neighbour's.
     """
-    identities = _identities(resources, findings)
+    identities = _identities(resources)
     by_parent: dict[str | None, ModelData] = {}
     for resource in resources:
         data = identities.get(resource.urn)
         if isinstance(data, ModelData):
             by_parent.setdefault(_parent(resource), data)
-
     sites: dict[tuple[str, str, str, str], list[_Site]] = {}
     exposure: dict[tuple[str, str], _Exposure] = {}
     for resource in resources:
         kind = kind_of(resource.resource_type)
-        if kind is None:
+        site = _site(resource, identities, by_parent, findings) if kind else None
+        if kind is None or site is None:
             continue
-        own = identities.get(resource.urn)
-        if isinstance(own, Unknown):
-            findings.unknown(own, resource.name)
-            continue
-        if isinstance(own, str):
-            findings.violation(f"{resource.name}: {own}: cannot judge its placement", resource.urn)
-            continue
-        data = own or by_parent.get(_parent(resource))
-        if data is None:
-            if in_modelfleet_component(resource.urn) and labels_path(resource.resource_type):
-                findings.violation(
-                    f"{resource.name}: no {MODEL} label on it or beside it: "
-                    "cannot tell whose data it holds",
-                    resource.urn,
-                )
-            continue
-        provider = resource.provider.props if resource.provider is not None else None
-        where = locate(resource.resource_type, resource.props, provider, data)
-        if where is None:
-            continue
-        if isinstance(where, Unknown):
-            findings.unknown(where, resource.name)
-            continue
-        if isinstance(where, str):
-            findings.violation(
-                f"{resource.name}: {where}: cannot judge its placement", resource.urn
-            )
-            continue
-        sites.setdefault((data.model, data.location, kind, where.jurisdiction), []).append(
-            _Site(data, kind, where, resource.urn)
-        )
-        _collect_exposure(
-            resource, exposure.setdefault((data.model, data.location), _Exposure()), findings
-        )
+        model, location = site.data.model, site.data.location
+        sites.setdefault((model, location, kind, site.where.jurisdiction), []).append(site)
+        _collect_exposure(resource, exposure.setdefault((model, location), _Exposure()), findings)
+    return [
+        _placement(kind, jurisdiction, found, exposure[(model, location)], policy)
+        for (model, location, kind, jurisdiction), found in sites.items()
+    ]
 
-    placements = []
-    for (model, location, kind, jurisdiction), found in sites.items():
-        data = found[0].data
-        refusals = residency_refusals(
-            data.classification, list(data.residency), jurisdiction, policy
-        )
-        public = _public_because(kind, exposure[(model, location)])
-        refusals += exposure_refusals(data.classification, public)
-        verdict = Verdict(model, location, kind, jurisdiction, tuple(refusals))
-        placements.append(Placement(verdict, found[0].where.evidence, found[0].urn))
-    return placements
+
+def _placement(
+    kind: str, jurisdiction: str, found: Sequence[_Site], exposure: _Exposure, policy: PolicyConfig
+) -> Placement:
+    data = found[0].data
+    refusals = residency_refusals(data.classification, list(data.residency), jurisdiction, policy)
+    refusals += exposure_refusals(data.classification, _public_because(kind, exposure))
+    verdict = Verdict(data.model, data.location, kind, jurisdiction, tuple(refusals))
+    return Placement(verdict, found[0].where.evidence, found[0].urn)
 
 
 def _collect_exposure(resource: PolicyResource, exposure: _Exposure, findings: Findings) -> None:
@@ -191,8 +210,16 @@ def _public_because(kind: str, exposure: _Exposure) -> str | None:
     return None
 
 
-def residency_respected(args: StackValidationArgs, findings: Findings) -> None:
+def check_residency(args: StackValidationArgs, findings: Findings) -> None:
     policy = residency_config(args.get_config())
     for placement in judge_stack(args.resources, policy, findings):
         if not placement.verdict.allowed:
             findings.violation(placement.message, placement.urn)
+
+
+RESIDENCY = stack_policy(
+    rulebook.RESIDENCY,
+    level=MANDATORY,
+    check=check_residency,
+    config={"allowed_jurisdictions": ALLOWED_JURISDICTIONS_SCHEMA},
+)

@@ -1,0 +1,69 @@
+"""The inputs of an ``edge`` location: the only definition of them (config and component)."""
+
+from collections.abc import Sequence
+from typing import NotRequired, TypedDict
+
+import pulumi
+
+from modelfleet.model import ModelArgs
+
+
+class TlsArgs(TypedDict):
+    """Mutual TLS material for a tcp:// Docker host, PEM contents."""
+
+    ca: pulumi.Input[str]
+    """CA certificate of the daemon."""
+    cert: pulumi.Input[str]
+    """Client certificate."""
+    key: pulumi.Input[str]
+    """Client private key (pass a secret)."""
+
+
+class EdgeHostArgs(TypedDict):
+    """One Docker engine at an edge site."""
+
+    name: str
+    """Host name, a DNS label."""
+    docker_host: str
+    """unix:///path, ssh://user@host or tcp://host:port (tcp needs tls)."""
+    wave: int
+    """Rollout wave: every host of wave N+1 waits for all of wave N."""
+    bind: str
+    """Address published ports bind to."""
+    port_offset: int
+    """Added to the model's host port, for hosts sharing one engine."""
+    tls: NotRequired[TlsArgs]
+    """Mutual TLS for tcp:// hosts."""
+
+
+class RegistryAuthArgs(TypedDict):
+    """Credentials edge hosts pull the image with."""
+
+    username: pulumi.Input[str]
+    """Registry user."""
+    password: pulumi.Input[str]
+    """Registry password (pass a secret)."""
+
+
+class EdgeLocationArgs(TypedDict):
+    """A site of Docker hosts."""
+
+    name: str
+    """Location name."""
+    jurisdiction: str
+    """Country the site is in (ISO 3166-1 alpha-2)."""
+    hosts: Sequence[EdgeHostArgs]
+    """The site's Docker engines."""
+    registry_auth: NotRequired[RegistryAuthArgs]
+    """Pull credentials, when the image is not on the hosts already."""
+    health_timeout_s: NotRequired[float]
+    """How long a new container may take to answer its health path."""
+
+
+class EdgeEndpointArgs(TypedDict):
+    """Args of :class:`modelfleet.EdgeEndpoint`."""
+
+    model: ModelArgs
+    """The model to serve."""
+    location: EdgeLocationArgs
+    """The site and its hosts."""

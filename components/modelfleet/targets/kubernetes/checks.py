@@ -1,0 +1,49 @@
+"""What a Kubernetes cluster would refuse, checked by ``modelfleet validate`` and the component.
+
+Kubernetes takes every key of the container contract (GPUs as ``nvidia.com/gpu``), so
+the one rule here is about the cluster's own limits on names.
+"""
+
+import re
+
+from modelfleet.errors import ConfigIssue
+from modelfleet.keypaths import model_key
+from modelfleet.model import ModelArgs
+from modelfleet.targets import unused
+from modelfleet.targets.kubernetes.args import KubernetesLocationArgs
+
+_PORT_NAME_SAFE = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
+
+
+def object_name(model: ModelArgs, location: KubernetesLocationArgs) -> list[ConfigIssue]:
+    """The model's name names the Deployment and Service: it must be a DNS-1035 label."""
+    name = model["name"]
+    if name[:1].isalpha() and _PORT_NAME_SAFE.match(name):
+        return []
+    return [
+        ConfigIssue(
+            model_key(name),
+            f"placed at Kubernetes location {location['name']!r}, where the model's name "
+            "names a Service, which must start with a letter (DNS-1035 label)",
+        )
+    ]
+
+
+def notes(model: ModelArgs, location: KubernetesLocationArgs) -> list[ConfigIssue]:
+    """Model keys Kubernetes does not use, each said at its key path."""
+    return unused.notes(
+        model,
+        ("host_port",),
+        ("Kubernetes", location["name"]),
+        "the Service listens on the container port",
+    )
+
+
+def location_issues(location: KubernetesLocationArgs) -> list[ConfigIssue]:
+    """The rules about the location itself: none beyond the config's own shape."""
+    return []
+
+
+def issues(model: ModelArgs, location: KubernetesLocationArgs) -> list[ConfigIssue]:
+    """The rules about one model at the location."""
+    return object_name(model, location)
