@@ -7,6 +7,8 @@ placement would, with no federation-specific policy.
 
 from typing import Any
 
+import pytest
+
 from modelfleet.federation.component import Federation
 from modelfleet.federation.config import parse_federations
 from modelfleet.federation.program import federation_args
@@ -18,7 +20,9 @@ CONTAINER = "pulumi-python:dynamic/federation:FederationContainer"
 COMPONENT = "modelfleet:federation:Federation"
 
 
-def registered(mocks: RecordingMocks, aggregator_country: str) -> list[Spec]:
+def registered(
+    mocks: RecordingMocks, aggregator_country: str, everything: bool = False
+) -> list[Spec]:
     """The federation's containers as the pack sees them, aggregator in ``aggregator_country``."""
     stack = parse(
         {
@@ -52,7 +56,13 @@ def registered(mocks: RecordingMocks, aggregator_country: str) -> list[Spec]:
     mocks.run(lambda: Federation("iris-fl", args).superlink_address)
     parent = f"urn:pulumi:test::modelfleet::{COMPONENT}::iris-fl"
     return [
-        Spec(CONTAINER, r.name, {"labels": r.inputs["labels"]}, (COMPONENT,), parent)
+        Spec(
+            CONTAINER,
+            r.name,
+            dict(r.inputs) if everything else {"labels": r.inputs["labels"]},
+            (COMPONENT,),
+            parent,
+        )
         for r in mocks.of_type(CONTAINER)
     ]
 
@@ -68,3 +78,18 @@ def test_an_aggregator_outside_the_residency_fails_the_pack(mocks):
 def test_an_aggregator_inside_the_residency_passes_the_pack(mocks):
     outcome = run("modelfleet-residency", stack_args(registered(mocks, "DE")))
     assert outcome.messages == []
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        "edge-container-hardened",
+        "edge-docker-host-secure-transport",
+        "modelfleet-labels-present",
+    ],
+)
+def test_the_containers_pass_the_pack_s_resource_policies(mocks, policy):
+    # image-pinned-by-digest is left to the stack's policy config: dev stacks use tags.
+    for spec in registered(mocks, "DE", everything=True):
+        outcome = run(policy, spec.resource_args())
+        assert outcome.messages == [], (policy, spec.name, outcome.messages)

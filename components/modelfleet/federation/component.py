@@ -54,6 +54,8 @@ class FederationArgs(TypedDict):
 
     model: str
     """The model trained (labels, container names)."""
+    version: str
+    """The model version the federation starts from (labels)."""
     classification: str
     """The model data's classification."""
     residency: Sequence[str]
@@ -137,6 +139,7 @@ def _labels(
 ) -> dict[str, str]:
     return {
         "modelfleet/model": args["model"],
+        "modelfleet/version": args["version"],
         "modelfleet/location": role["location"],
         "modelfleet/classification": args["classification"],
         "modelfleet/jurisdiction": role["jurisdiction"],
@@ -191,6 +194,8 @@ def _superlink_args(
         ],
         "ready_cmd": ["python", "-c", HEALTH_PROBE, str(args["port"])],
         "ready_timeout_s": READY_S,
+        "read_only": True,
+        "privileged": False,
     }
     return _on_engine(aggregator, container_args)
 
@@ -217,5 +222,7 @@ def _supernode_args(
         "ports": [],
         "ready_cmd": [],
         "ready_timeout_s": READY_S,
+        "read_only": True,
+        "privileged": False,
     }
     return _on_engine(site, container_args)

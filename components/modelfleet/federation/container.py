@@ -29,6 +29,7 @@ SECRET_KEYS = ("tls", "secret_env")
 INPUT_KEYS = (
     "docker_host", "host", "location", "tls", "name", "image", "command", "env",
     "secret_env", "labels", "mounts", "network", "ports", "ready_cmd", "ready_timeout_s",
+    "read_only", "privileged",
 )  # fmt: skip
 POLL_S = 0.5
 LOG_LINES = 30
@@ -93,6 +94,10 @@ class FederationContainerArgs(TypedDict):
     """Command run inside the container until it exits 0; empty: running is ready."""
     ready_timeout_s: float
     """How long the container may take to turn ready."""
+    read_only: bool
+    """Read-only root filesystem; an input so the policy pack can see it."""
+    privileged: bool
+    """Privileged mode; the pack refuses true."""
 
 
 class FederationContainer(pulumi.dynamic.Resource, module="federation", name="FederationContainer"):
@@ -194,7 +199,8 @@ def _start(client: docker.DockerClient, props: Mapping[str, Any]) -> Container:
             f"{int(p['container_port'])}/tcp": (p["bind"], int(p["host_port"]))
             for p in props["ports"]
         },
-        read_only=True,
+        read_only=props.get("read_only") is not False,
+        privileged=props.get("privileged") is True,
         tmpfs={"/tmp": "rw,nosuid,nodev,size=256m"},  # noqa: S108 - inside the container
         security_opt=["no-new-privileges:true"],
         cap_drop=["ALL"],

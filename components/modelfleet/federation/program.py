@@ -9,11 +9,12 @@ from typing import Any
 
 import pulumi
 
-from modelfleet.config import EdgeLocation, StackConfig
+from modelfleet.args import EdgeHostArgs
+from modelfleet.config import EdgeHost, EdgeLocation, StackConfig
 from modelfleet.federation.component import Federation, FederationArgs, FederationRoleArgs
 from modelfleet.federation.config import FederationSpec, parse_federations
 from modelfleet.federation.validate import validate
-from modelfleet.stack_args import _edge_host_args, secret_output
+from modelfleet.stack_args import secret_output
 from modelfleet.stackfile import NAMESPACE, ConfigError
 
 SECTION = "federations"
@@ -24,6 +25,7 @@ def federation_args(spec: FederationSpec, stack: StackConfig) -> FederationArgs:
     model = stack.models[spec.model]
     return {
         "model": spec.model,
+        "version": model.version,
         "classification": model.data.classification.value,
         "residency": list(model.data.residency),
         "image": spec.image,
@@ -37,6 +39,19 @@ def federation_args(spec: FederationSpec, stack: StackConfig) -> FederationArgs:
     }
 
 
+def _host_args(host: EdgeHost) -> EdgeHostArgs:
+    args: EdgeHostArgs = {
+        "name": host.name,
+        "docker_host": host.docker_host,
+        "wave": host.wave,
+        "bind": host.bind,
+        "port_offset": host.port_offset,
+    }
+    if host.tls is not None:
+        args["tls"] = {"ca": host.tls.ca, "cert": host.tls.cert, "key": secret_output(host.tls.key)}
+    return args
+
+
 def _role(stack: StackConfig, location_name: str, host_name: str | None) -> FederationRoleArgs:
     location = stack.locations[location_name]
     assert isinstance(location, EdgeLocation), "validate() admits edge locations only"
@@ -44,7 +59,7 @@ def _role(stack: StackConfig, location_name: str, host_name: str | None) -> Fede
     return {
         "location": location_name,
         "jurisdiction": location.jurisdiction,
-        "host": _edge_host_args(host),
+        "host": _host_args(host),
     }
 
 

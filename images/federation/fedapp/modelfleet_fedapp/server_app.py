@@ -69,7 +69,10 @@ def _round(
 
 @app.main()
 def main(grid: Grid, context: Context) -> None:
-    """Run the rounds, then write ``model.onnx`` and ``rounds.json`` to ``output-dir``."""
+    """Run the rounds, then write ``model.onnx`` to ``output-dir``.
+
+    ``rounds.json`` there grows after every round: how far a run got, as it goes.
+    """
     out = Path(str(context.run_config["output-dir"]))
     out.mkdir(parents=True, exist_ok=True)
     arrays = task.initial_arrays()
@@ -78,8 +81,8 @@ def main(grid: Grid, context: Context) -> None:
         for number in range(1, int(context.run_config["num-server-rounds"]) + 1):
             arrays, answered = _round(grid, number, arrays, context)
             history.append({"round": number, "sites": answered})
+            (out / "rounds.json").write_text(json.dumps(history))
     except FederationError as error:
         (out / "error.txt").write_text(str(error))
         raise
     (out / "model.onnx").write_bytes(task.to_onnx_bytes(arrays))
-    (out / "rounds.json").write_text(json.dumps(history))
