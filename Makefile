@@ -7,7 +7,7 @@ export MODELFLEET_CACHE ?= $(HOME)/.cache/modelfleet
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
-.PHONY: venv lint lint-workflows typecheck check docker images engine test-tools test test-unit up bench clean
+.PHONY: venv lint lint-workflows typecheck check docker images engine test-tools test test-unit up down bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -36,6 +36,7 @@ docker:
 images: docker
 	scripts/build-images
 
+# The Pulumi engine with its Python and YAML language hosts (built once, then cached).
 engine:
 	scripts/install-pulumi
 
@@ -49,8 +50,12 @@ test-tools:
 test: venv docker images engine test-tools
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/pytest tests
 
+# `pulumi up` of the `local` stack, then a prediction from every host; `make down` destroys it.
 up: venv docker images engine
 	scripts/up-local
+
+down: venv docker engine
+	scripts/down-local
 
 bench: venv docker images engine
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/python -m bench

@@ -1,17 +1,16 @@
 """Run a modelfleet stack through Pulumi's Automation API, with the program in-process.
 
-The engine runs a Python program either through its Python language host or as an
-Automation API *inline* program. Where the language host is missing (the engine that
-``scripts/install-pulumi`` builds here has none), the inline path still gives ``up``,
-``preview``, ``refresh`` and ``destroy`` on the same project, stack files and program
-(:func:`modelfleet.program.run`) — which is what ``make up`` and the end-to-end tests
-use. With an official Pulumi install, ``pulumi up -s local`` does the same thing.
+For projects that drive modelfleet from their own code: an Automation API *inline*
+program runs :func:`modelfleet.program.run` on the same project and stack files as
+``pulumi up -s NAME``, without the Python language host. ``make up`` uses this module
+only where no language host exists (``scripts/install-pulumi`` says so).
 
 Usage: ``python -m modelfleet.automation {up,preview,refresh,destroy,outputs} --stack NAME``
 """
 
 import argparse
 import os
+import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,6 +22,10 @@ from modelfleet.program import collect_less_often, run
 PROJECT = "modelfleet"
 LOCAL_PASSPHRASE = "modelfleet-local"  # noqa: S105 - guards no real secret
 """The `local` stack's passphrase: it guards no real secret, and its salt is committed."""
+NO_PULUMI = (
+    "error: no `pulumi` on PATH: run `make engine`, then "
+    '`export PATH="$(scripts/install-pulumi | tail -1):$PATH"`'
+)
 
 
 def engine_env(state_dir: Path, passphrase: str) -> dict[str, str]:
@@ -68,6 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, default=Path.cwd() / ".pulumi-state")
     parser.add_argument("--policy-pack", action="append", default=[], help="policy pack directory")
     args = parser.parse_args(argv)
+    if shutil.which("pulumi") is None:
+        print(NO_PULUMI, file=sys.stderr)
+        return 2
     collect_less_often()
     passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE", LOCAL_PASSPHRASE)
     stack = select_stack(args.stack, args.project_dir, args.state_dir, passphrase)
