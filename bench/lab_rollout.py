@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -128,17 +129,25 @@ def start_healthy(client: docker.DockerClient, host: Host, port: int, version: s
 def floor_host(lab: Lab, host: Host, barrier: threading.Barrier) -> float:
     """One host's swap over its own transport; seconds from the barrier to done."""
     tls = lab.tls() if host.transport == "tls" else None
-    with docker_client(EdgeTarget(host.name, "bench", host.docker_host), tls) as client:
-        low, high = FLOOR_PORTS
-        old = start_healthy(client, host, low, "1.0.0")
-        barrier.wait()
-        start = time.monotonic()
-        new = start_healthy(client, host, high, "1.1.0")
-        old.stop(timeout=10)
-        old.remove()
-        seconds = time.monotonic() - start
-        new.remove(force=True)
-        return seconds
+    try:
+        with docker_client(EdgeTarget(host.name, "bench", host.docker_host), tls) as client:
+            return _floor_swap(client, host, barrier)
+    except BaseException:
+        barrier.abort()  # the other hosts must not wait for this one forever
+        raise
+
+
+def _floor_swap(client: docker.DockerClient, host: Host, barrier: threading.Barrier) -> float:
+    low, high = FLOOR_PORTS
+    old = start_healthy(client, host, low, "1.0.0")
+    barrier.wait()
+    start = time.monotonic()
+    new = start_healthy(client, host, high, "1.1.0")
+    old.stop(timeout=10)
+    old.remove()
+    seconds = time.monotonic() - start
+    new.remove(force=True)
+    return seconds
 
 
 def floor(lab: Lab) -> dict[str, Any]:
@@ -203,6 +212,7 @@ def lab_memory(lab: Lab) -> dict[str, float]:
 def run_size(hosts: int, modes: list[str], image: str) -> dict[str, Any]:
     started = time.monotonic()
     with running_lab(hosts, SHAPE, image=image) as lab:
+        os.environ["PATH"] = f"{lab.ssh_bin}{os.pathsep}{os.environ['PATH']}"  # ssh:// hosts
         row: dict[str, Any] = {"hosts": hosts, "lab_start_s": time.monotonic() - started}
         row["idle"] = lab_memory(lab)
         row["floor"] = floor(lab)
