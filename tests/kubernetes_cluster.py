@@ -49,6 +49,8 @@ class KubernetesCluster:
         for name, data in files.items():
             (pki_dir / name).write_bytes(base64.b64decode(data))
         session = requests.Session()
+        # Not the environment's CA bundle (it would replace the test CA) nor its proxies.
+        session.trust_env = False
         session.verify = str(pki_dir / "ca.crt")
         session.cert = (str(pki_dir / "admin.crt"), str(pki_dir / "admin.key"))
         return cls(kubeconfig=text, server=cluster["server"], session=session)

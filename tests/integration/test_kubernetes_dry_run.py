@@ -3,7 +3,7 @@
 The objects are the ones the program registers under mocks (as in the policy tier);
 each is POSTed with ``dryRun=All``, so the API server runs its full validation,
 defaulting and admission without storing anything. Namespaces the stacks expect to find
-are made for the test and deleted afterwards.
+are made for the tests and deleted afterwards.
 """
 
 import copy
@@ -74,9 +74,13 @@ def collection(manifest: dict[str, Any]) -> str:
     return f"{root}{scope}/{PLURALS[kind]}"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def cluster(kubernetes_cluster: KubernetesCluster) -> Iterator[KubernetesCluster]:
-    """The session's cluster; namespaces a test creates are deleted after it."""
+    """The session's cluster; namespaces this module creates are deleted after it.
+
+    Not after each test: the stacks share namespace names, and a namespace takes a few
+    seconds to finish terminating.
+    """
     before = {n["metadata"]["name"] for n in kubernetes_cluster.get("/api/v1/namespaces")["items"]}
     yield kubernetes_cluster
     for item in kubernetes_cluster.get("/api/v1/namespaces")["items"]:
