@@ -283,6 +283,34 @@ def plot(result: dict[str, Any], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+def profile_updates(image: str) -> dict[str, float]:
+    """One provider update per transport, in-process over a lab link, profiled; seconds each."""
+    from pyinstrument import Profiler
+
+    from modelfleet.edge.container import EdgeContainerProvider
+    from tests.integration.edge_fixtures import edge_props
+
+    seconds = {}
+    with running_lab(2, SHAPE, image=image) as lab:
+        os.environ["PATH"] = f"{lab.ssh_bin}{os.pathsep}{os.environ['PATH']}"
+        for host in lab.hosts:
+            tls = lab.tls() if host.transport == "tls" else None
+            common = {"docker_host": host.docker_host, "tls": tls, "bind": host.link.address}
+            old = edge_props(image, "lab-profile", 8080, **common, health_timeout_s=120.0)
+            new = {**old, "version": "1.1.0"}
+            provider = EdgeContainerProvider()
+            created = provider.create(old)
+            profiler = Profiler(interval=0.001)
+            start = time.monotonic()
+            with profiler:
+                updated = provider.update(created.id, {**old, **(created.outs or {})}, new)
+            seconds[host.transport] = time.monotonic() - start
+            provider.delete(created.id, {**new, **(updated.outs or {})})
+            text = profiler.output_text(unicode=False, color=False, show_all=False)
+            (RESULTS / f"lab_profile-update-{host.transport}.txt").write_text(text)
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, nargs="+", default=list(HOSTS))
@@ -290,8 +318,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--image", default=IMAGE)
     parser.add_argument("--compare-at", type=int, default=10, help="run every mode only here")
     parser.add_argument("--name", default="lab_rollout")
+    parser.add_argument("--profile", action="store_true", help="profile one update per transport")
     args = parser.parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        print(f"lab_rollout: one update in-process, seconds: {profile_updates(args.image)}")
+        return
     out = RESULTS / f"{args.name}.json"
     rows = []
     for hosts in args.hosts:

@@ -24,7 +24,7 @@ from pathlib import Path
 import docker
 
 from tests.lab.host import Host
-from tests.lab.network import CUT, Link, Shape, Wire, namespaces, run
+from tests.lab.network import CUT, LINK_PREFIX, Link, Shape, Wire, namespaces, run
 from tests.lab.tls import Authority, Pair
 
 DATA_ROOT = Path("/var/lib/mflab")
@@ -112,9 +112,9 @@ def _ssh_material(directory: Path) -> Path:
             "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "mflab", "-f", str(directory / key)
         )
     key_type, key = (directory / "host_key.pub").read_text().split()[:2]
-    (directory / "known_hosts").write_text(f"10.230.*.2 {key_type} {key}\n")
+    (directory / "known_hosts").write_text(f"{LINK_PREFIX}.*.2 {key_type} {key}\n")
     (directory / "ssh_config").write_text(
-        f"Host 10.230.*.2\n  IdentityFile {directory / 'client_key'}\n  IdentitiesOnly yes\n"
+        f"Host {LINK_PREFIX}.*.2\n  IdentityFile {directory / 'client_key'}\n  IdentitiesOnly yes\n"
         f"  UserKnownHostsFile {directory / 'known_hosts'}\n  StrictHostKeyChecking yes\n"
         "  BatchMode yes\n  LogLevel ERROR\n"
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -20,7 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-LINK_PREFIX = "10.230"
+LINK_PREFIX = os.environ.get("MFLAB_PREFIX", "10.230")
+"""Two labs at once (a benchmark beside the tests) need two prefixes: MFLAB_PREFIX=10.231."""
 MAX_HOSTS = 250
 WIRE_TIMEOUT_S = 10.0
 NAMESPACE_PREFIX = "mfl"
