@@ -11,6 +11,9 @@ the computed outputs in the shape the providers document them.
 from collections.abc import Mapping
 from typing import Any
 
+from modelfleet.images.reference import ImageRef, resolve
+
+REGISTRY_COPY = "pulumi-python:dynamic/images:RegistryCopy"
 ACCOUNT = "123456789012"
 SUBSCRIPTION = "/subscriptions/00000000-0000-0000-0000-000000000000"
 ML_WORKSPACE = "providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}"
@@ -34,6 +37,11 @@ def provider_result(token: str, name: str, inputs: Mapping[str, Any]) -> tuple[s
         physical = inputs.get("name") or name
         state.setdefault("name", physical)
         state.setdefault("arn", _arn(token, physical, inputs))
+        return f"{name}-id", state
+    if token == REGISTRY_COPY:  # the copy's image: the source under its registry, same digest
+        state["image"] = resolve(inputs["source"], inputs["registry"])
+        state["digest"] = ImageRef.parse(inputs["source"]).digest or ""
+        state["copied"] = True
         return f"{name}-id", state
     if token in AZURE_PATHS:
         own = next((key for key in AZURE_NAMES if key in inputs), None)

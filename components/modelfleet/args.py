@@ -67,6 +67,10 @@ class LocationArgs(TypedDict):
     """Kubeconfig context for kind kubernetes."""
     edge: NotRequired[EdgeLocationArgs]
     """Settings when kind is edge."""
+    registry_push_auth: NotRequired[RegistryAuthArgs]
+    """Credentials the image is pushed into the kind's ``registry`` with, when they differ
+    from its pull credentials (``registry_auth``); an ECR registry defaults to a token of
+    the location's AWS account."""
 
 
 class ModelEndpointArgs(TypedDict):

@@ -67,14 +67,15 @@ def load_policy_config(path: Path | None) -> PolicyConfig:
 
 
 def render_table(verdicts: Sequence[Verdict], markdown: bool) -> str:
-    """The placement table: model, location, kind, jurisdiction, verdict."""
-    header = ("model", "location", "kind", "jurisdiction", "verdict")
+    """The placement table: model, location, kind, jurisdiction, image, verdict."""
+    header = ("model", "location", "kind", "jurisdiction", "image", "verdict")
     rows = [
         (
             v.model,
             v.location,
             v.kind,
             v.jurisdiction,
+            v.image,
             "allowed" if v.allowed else f"REFUSED: {v.reason}",
         )
         for v in verdicts

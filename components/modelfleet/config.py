@@ -28,6 +28,7 @@ from pydantic import (
 from modelfleet import jurisdictions, rulebook
 from modelfleet.args import LocationArgs
 from modelfleet.fielddocs import doc
+from modelfleet.images.reference import Registry as RegistryRef
 from modelfleet.model import DataArgs, ModelArgs, ResourcesArgs, ScalingArgs
 from modelfleet.targets.aws.args import AwsLocationArgs, ServerlessArgs
 from modelfleet.targets.azure.args import AzureLocationArgs, RolloutArgs
@@ -95,11 +96,19 @@ def _scalar_as_text(value: object) -> object:
     return value
 
 
+def _check_registry(registry: str) -> str:
+    try:
+        return str(RegistryRef.parse(registry))
+    except ValueError:
+        raise ValueError(rulebook.LOCATION_REGISTRY.text(registry=registry)) from None
+
+
 Text = Annotated[str, BeforeValidator(_scalar_as_text)]
 """A string that also accepts a bare number or boolean, as environment values are written."""
 Image = Annotated[str, AfterValidator(_check_image)]
 HttpPath = Annotated[str, AfterValidator(_check_path)]
 Country = Annotated[str, AfterValidator(_check_country)]
+Registry = Annotated[str, AfterValidator(_check_registry)]
 
 
 @dataclass(frozen=True)
@@ -221,6 +230,14 @@ class ModelSpec(Strict):
     resources: Resources = Field(default_factory=Resources)
     scaling: Scaling = Field(default_factory=Scaling)
     data: Data
+    pin_at_deploy: bool = Field(
+        False,
+        description=(
+            "Resolve the image's tag to the digest its registry holds when the program "
+            "runs, so every resource runs (and the policy pack sees) a digest: for a stack "
+            "whose image is built where it deploys (local)."
+        ),
+    )
 
     @property
     def published_port(self) -> int:
@@ -237,6 +254,20 @@ def _region_of(regions: Mapping[str, str], rule: rulebook.Rule) -> Callable[[str
         return region
 
     return known
+
+
+class RegistryAuth(Strict):
+    """Credentials a location pulls (or the deployer pushes) the model image with."""
+
+    username: str = Field(min_length=1)
+    password: SecretValue
+
+
+PUSH_AUTH = (
+    "Credentials the deployer pushes the image into `registry` with, when they differ from "
+    "the location's pull credentials (registry_auth); an ECR registry defaults to a token "
+    "of the location's AWS account."
+)
 
 
 class Serverless(Strict):
@@ -264,6 +295,8 @@ class AwsLocation(Strict):
         default_factory=list
     )
     serverless: Serverless | None = Field(None, description=doc(AwsLocationArgs, "serverless"))
+    registry: Registry | None = Field(None, description=doc(AwsLocationArgs, "registry"))
+    registry_push_auth: RegistryAuth | None = Field(None, description=PUSH_AUTH)
 
     _known_region = field_validator("region")(
         _region_of(jurisdictions.AWS_REGIONS, rulebook.AWS_REGION)
@@ -297,6 +330,8 @@ class AzureLocation(Strict):
         max_length=32,
         description=doc(AzureLocationArgs, "compute"),
     )
+    registry: Registry | None = Field(None, description=doc(AzureLocationArgs, "registry"))
+    registry_push_auth: RegistryAuth | None = Field(None, description=PUSH_AUTH)
     declared_jurisdiction: Country | None = Field(
         None,
         alias="jurisdiction",
@@ -331,6 +366,11 @@ class KubernetesLocation(Strict):
     create_namespace: bool = Field(
         False, description=doc(KubernetesLocationArgs, "create_namespace")
     )
+    registry: Registry | None = Field(None, description=doc(KubernetesLocationArgs, "registry"))
+    registry_push_auth: RegistryAuth | None = Field(None, description=PUSH_AUTH)
+    registry_auth: RegistryAuth | None = Field(
+        None, description=doc(KubernetesLocationArgs, "registry_auth")
+    )
 
     @model_validator(mode="after")
     def _one_way_in(self) -> "KubernetesLocation":
@@ -345,13 +385,6 @@ class Tls(Strict):
     ca: str = Field(min_length=1, description=doc(TlsArgs, "ca"))
     cert: str = Field(min_length=1, description=doc(TlsArgs, "cert"))
     key: SecretValue = Field(description=doc(TlsArgs, "key"))
-
-
-class RegistryAuth(Strict):
-    """Credentials edge hosts use to pull the model image."""
-
-    username: str = Field(min_length=1)
-    password: SecretValue
 
 
 def _check_bind(address: str) -> str:
@@ -387,6 +420,8 @@ class EdgeLocation(Strict):
     kind: Literal["edge"]
     jurisdiction: Country = Field(description=doc(EdgeLocationArgs, "jurisdiction"))
     hosts: list[EdgeHost] = Field(min_length=1)
+    registry: Registry | None = Field(None, description=doc(EdgeLocationArgs, "registry"))
+    registry_push_auth: RegistryAuth | None = Field(None, description=PUSH_AUTH)
     registry_auth: RegistryAuth | None = None
     health_timeout_s: float = Field(
         60.0, gt=0, le=3600, description=doc(EdgeLocationArgs, "health_timeout_s")

@@ -11,7 +11,9 @@ from typing import Any
 
 import pulumi
 
+from modelfleet.images.reference import resolve
 from modelfleet.model import ModelArgs, ResourcesArgs
+from modelfleet.targets.aws.plan import container_image
 
 MODEL_NAME = "MODEL_NAME"
 """The model's name: the serving image answers its V2 routes under it."""
@@ -26,6 +28,33 @@ GPU_RESOURCE = "nvidia.com/gpu"
 def fixed_env(name: str, version: str) -> dict[str, str]:
     """The variables the contract sets; they win over user env of the same name."""
     return {MODEL_NAME: name, MODEL_VERSION: version}
+
+
+def placement_image(
+    image: str, kind: str, registry: str | None, region: str | None = None, in_vpc: bool = False
+) -> str:
+    """The image one placement runs: the model's repository path and digest, under the
+    location's ``registry`` when it names one.
+
+    ``modelfleet plan`` shows it and every target pulls it, so the two cannot disagree.
+    SageMaker (``kind`` aws, with its ``region``) may also pull another region's ECR
+    image from its replica, and refuses what it cannot pull (aws-image-source).
+    """
+    if kind == "aws" and region is not None:
+        return container_image(image, region, in_vpc, registry).uri
+    return resolve(image, registry)
+
+
+def image(model: ModelArgs, kind: str, registry: str | None) -> pulumi.Input[str]:
+    """The image input of a Kubernetes, Azure ML or edge container (SageMaker resolves its own).
+
+    Left exactly as given without a ``registry``, so a stack that names none sees no diff.
+    """
+    if registry is None:
+        return model["image"]
+    return pulumi.Output.from_input(model["image"]).apply(
+        lambda given: placement_image(given, kind, registry)
+    )
 
 
 def environment(model: ModelArgs, *, artifact: bool = True) -> dict[str, pulumi.Input[str]]:

@@ -6,6 +6,7 @@ no child ever reads a cloud or cluster from ambient globals.
 """
 
 import importlib
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import pulumi
@@ -88,6 +89,7 @@ class ModelEndpoint(pulumi.ComponentResource):
     ) -> None:
         super().__init__(RESOURCE_TYPE, name, {}, opts)
         model = args["model"]
+        image = model_image(name, model, args["locations"], self)
         targets: dict[str, TargetEndpoint] = {}
         for location in args["locations"]:
             if location["kind"] not in TARGETS:
@@ -97,8 +99,13 @@ class ModelEndpoint(pulumi.ComponentResource):
                     f"(supported: {', '.join(sorted(TARGETS))})"
                 )
             child_opts = pulumi.ResourceOptions(parent=self)
+            registry = location_registry(location)
+            placed: ModelArgs = model
+            if image is not None and registry is not None:
+                # An output of the copy into that registry: the target waits for it.
+                placed = {**model, "image": image.image_for(registry)}
             targets[location["name"]] = build_target(
-                f"{name}-{location['name']}", model, location, child_opts
+                f"{name}-{location['name']}", placed, location, child_opts
             )
         self.urls = _collect({n: t.url for n, t in targets.items()})
         self.host_urls = _collect(
@@ -125,6 +132,45 @@ class ModelEndpoint(pulumi.ComponentResource):
                 "placements": self.placements,
             }
         )
+
+
+def location_registry(location: LocationArgs) -> str | None:
+    """The registry a location pulls the model's image from, if it names one."""
+    settings: Any = location.get(location["kind"], {})
+    registry: str | None = settings.get("registry")
+    return registry
+
+
+def model_image(
+    name: str, model: ModelArgs, locations: Sequence[LocationArgs], parent: pulumi.Resource
+) -> Any:
+    """``<name>-image``: the model's digest copied into every registry a location names.
+
+    None when no location names one, so stacks without a ``registry`` get no new
+    resource and keep their URNs (and never import the copy's dynamic provider).
+    """
+    targets = [_registry_target(loc) for loc in locations if location_registry(loc)]
+    if not targets:
+        return None
+    from modelfleet.images.component import ModelImage  # the dynamic provider, only when used
+
+    image_args: Any = {"image": model["image"], "version": model["version"], "registries": targets}
+    return ModelImage(f"{name}-image", image_args, pulumi.ResourceOptions(parent=parent))
+
+
+def _registry_target(location: LocationArgs) -> dict[str, Any]:
+    """One registry to copy into, with the credentials to push there.
+
+    ``registry_push_auth`` when set, else the location's pull credentials
+    (``registry_auth`` of kubernetes and edge locations); none for a registry that
+    lets the deployer's own login push (an ECR or ACR login, docs/images.md).
+    """
+    settings: Any = location.get(location["kind"], {})
+    target: dict[str, Any] = {"registry": settings["registry"]}
+    auth = location.get("registry_push_auth") or settings.get("registry_auth")
+    if auth is not None:
+        target["auth"] = auth
+    return target
 
 
 def _collect(outputs: dict[str, pulumi.Output[Any]]) -> pulumi.Output[dict[str, Any]]:

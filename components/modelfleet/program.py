@@ -43,7 +43,7 @@ def run() -> None:
     # secret-typed value in a section that holds none was set without --secret.
     held = [key for key in SECTIONS if is_config_secret(f"{NAMESPACE}:{key}")]
     try:
-        stack = parse(sections, secret_sections=held)
+        stack = parse(sections, secret_sections=held, stack=pulumi.get_stack())
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
     endpoints = {model: ModelEndpoint(model, args) for model, args in endpoint_args(stack).items()}

@@ -230,6 +230,13 @@ RESTRICTED_PUBLIC = rule(
 
 # --- any location ----------------------------------------------------------------------
 
+LOCATION_REGISTRY = rule(
+    "location-registry",
+    "{registry!r} is not a registry: expected host[:port][/path], e.g. "
+    "registry.plant-lyon.example:5000 or 111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml",
+    VALIDATE,
+    key=f"{_L}.registry",
+)
 COUNTRY = rule(
     "location-country",
     "{code!r} is not an ISO 3166-1 alpha-2 country code (e.g. DE, FR, US)",
@@ -259,12 +266,13 @@ AWS_SERVERLESS_VPC = rule(
 )
 AWS_IMAGE_SOURCE = rule(
     "aws-image-source",
-    "image {image!r}: SageMaker pulls from Amazon ECR "
-    "(<account>.dkr.ecr.<region>.amazonaws.com/<repository>) or, for an endpoint in a "
-    "VPC (subnet_ids and security_group_ids), from a private registry reachable there",
+    "image {image!r}: SageMaker in {region} pulls only from Amazon ECR in its own region "
+    "(<account>.dkr.ecr.{region}.amazonaws.com[/prefix]: set the location's registry, or "
+    "name an ECR image whose replica is there) or, for an endpoint in a VPC (subnet_ids "
+    "and security_group_ids), from a private registry reachable there",
     VALIDATE,
     TARGET,
-    key=f"{_M}.image",
+    key=f"{_M}.image, {_L}.registry",
 )
 AWS_ARTIFACT_S3 = rule(
     "aws-artifact-s3",
@@ -447,6 +455,28 @@ IMAGE_PINNED = rule(
     POLICY,
     key=f"{_M}.image",
     policy="image-pinned-by-digest",
+)
+IMAGE_DIGEST_IN_PROD = rule(
+    "model-image-digest-in-prod",
+    "stack {stack!r} serves real traffic: pin the image by digest (@sha256:<64 hex>), "
+    "so every registry and every placement runs the same bytes",
+    VALIDATE,
+    key=f"{_M}.image",
+)
+IMAGE_SAME_DIGEST = rule(
+    "image-same-digest",
+    "One model version runs one image digest at every placement, whichever registry it pulls from.",
+    POLICY,
+    key=f"{_L}.registry",
+    policy="image-same-digest",
+)
+IMAGE_DIGEST_DIFFERS = rule(
+    "image-same-digest-differs",
+    "model {model} {version} runs {digest} here but {expected} at {places}: "
+    "one version must be one digest everywhere",
+    POLICY,
+    key=f"{_L}.registry",
+    policy="image-same-digest",
 )
 IMAGE_REGISTRY = rule(
     "image-registry-allowed",

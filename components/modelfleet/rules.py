@@ -7,7 +7,7 @@ the two can never disagree.
 
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import Field
@@ -22,6 +22,7 @@ from modelfleet.config import (
     StackConfig,
     Strict,
 )
+from modelfleet.contract import placement_image
 
 Enforcement = Literal["advisory", "mandatory", "disabled"]
 
@@ -51,6 +52,8 @@ class Verdict:
     kind: str
     jurisdiction: str
     refusals: tuple[str, ...]
+    image: str = field(default="", compare=False)
+    """The image the placement runs (``contract.placement_image``): its registry, one digest."""
 
     @property
     def allowed(self) -> bool:
@@ -138,7 +141,18 @@ def judge(
         data.classification, data.residency, location.jurisdiction, policy
     )
     refusals += exposure_refusals(data.classification, public_because(location))
-    return Verdict(model_name, location_name, location.kind, location.jurisdiction, tuple(refusals))
+    image = placed_image(model, location)
+    return Verdict(
+        model_name, location_name, location.kind, location.jurisdiction, tuple(refusals), image
+    )
+
+
+def placed_image(model: ModelSpec, location: AnyLocation) -> str:
+    """The image ``model`` runs at ``location``: the same function the target pulls with."""
+    if isinstance(location, AwsLocation):
+        in_vpc = bool(location.subnet_ids)
+        return placement_image(model.image, "aws", location.registry, location.region, in_vpc)
+    return placement_image(model.image, location.kind, location.registry)
 
 
 def plan(config: StackConfig, policy: PolicyConfig) -> list[Verdict]:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from modelfleet.args import LocationArgs, ModelArgs, ModelEndpointArgs
 from modelfleet.config import AnyLocation, KubernetesLocation, ModelSpec, Secret, StackConfig
+from modelfleet.images import copy
 
 SecretWrap = Callable[[Secret], Any]
 """What a secret config value becomes in the args: a Pulumi secret in a program."""
@@ -46,6 +47,7 @@ def _args(value: Any, secret: SecretWrap) -> Any:
 def model_args(name: str, spec: ModelSpec, secret: SecretWrap = secret_output) -> ModelArgs:
     """Component args for one model of the stack config."""
     args = _args(spec, secret)
+    del args["pin_at_deploy"]  # the program's to act on (endpoint_args), not a target's
     if not spec.secret_env:
         del args["secret_env"]
     return cast(ModelArgs, {"name": name, **args, "host_port": spec.published_port})
@@ -55,7 +57,12 @@ def location_args(
     name: str, location: AnyLocation, secret: SecretWrap = secret_output
 ) -> LocationArgs:
     """Component args for one location, its kind's settings under the kind's key."""
-    outside = {"kind", "kubeconfig", "context"}  # the fan-out's keys, not the target's
+    outside = {
+        "kind",
+        "kubeconfig",
+        "context",
+        "registry_push_auth",
+    }  # the fan-out's, not the target's
     settings = {"name": name, **_args(location, secret)}
     for key in outside:
         settings.pop(key, None)
@@ -68,6 +75,8 @@ def location_args(
         "jurisdiction": location.jurisdiction,
         location.kind: settings,
     }
+    if location.registry_push_auth is not None:
+        args["registry_push_auth"] = _args(location.registry_push_auth, secret)
     if isinstance(location, KubernetesLocation):
         if location.kubeconfig is not None:
             args["kubeconfig"] = secret(location.kubeconfig)
@@ -77,13 +86,20 @@ def location_args(
 
 
 def endpoint_args(
-    config: StackConfig, secret: SecretWrap = secret_output
+    config: StackConfig, secret: SecretWrap = secret_output, pin: Callable[[str], str] = copy.pin
 ) -> dict[str, ModelEndpointArgs]:
-    """One :class:`ModelEndpoint`'s args per placed model, in config order."""
-    return {
-        model_name: {
-            "model": model_args(model_name, config.models[model_name], secret),
+    """One :class:`ModelEndpoint`'s args per placed model, in config order.
+
+    A model with ``pin_at_deploy`` gets its image pinned by ``pin`` (the digest its
+    registry holds now), so every resource and the policy pack see a digest.
+    """
+    endpoints: dict[str, ModelEndpointArgs] = {}
+    for model_name, location_names in config.placements.items():
+        model = model_args(model_name, config.models[model_name], secret)
+        if config.models[model_name].pin_at_deploy:
+            model["image"] = pin(config.models[model_name].image)
+        endpoints[model_name] = {
+            "model": model,
             "locations": [location_args(n, config.locations[n], secret) for n in location_names],
         }
-        for model_name, location_names in config.placements.items()
-    }
+    return endpoints

@@ -22,6 +22,7 @@ from modelfleet.config import (
     StackConfig,
 )
 from modelfleet.errors import ConfigError, ConfigIssue
+from modelfleet.images import checks as images
 from modelfleet.keypaths import NAMESPACE
 from modelfleet.keypaths import segment as _segment
 from modelfleet.stack_args import location_args, model_args
@@ -84,6 +85,7 @@ def parse(
     *,
     decrypted: bool = True,
     secret_sections: Collection[str] | None = None,
+    stack: str | None = None,
 ) -> StackConfig:
     """Validate the three ``modelfleet`` maps; raise :class:`ConfigError` with every issue.
 
@@ -91,7 +93,8 @@ def parse(
     program sees them; ``secret_sections`` then names the sections the engine holds a
     secret in, and a secret-typed key in any other section was set in clear. ``False``
     for a stack file read as it is on disk, where every secret-typed key in plain text
-    is refused. A stack for tests opts out with :data:`PLAINTEXT_OPT_IN`.
+    is refused. A stack for tests opts out with :data:`PLAINTEXT_OPT_IN`. ``stack``, the
+    stack's name, decides the rules that depend on it (a prod-like stack pins by digest).
     """
     sections = dict(sections)
     opted_in = sections.pop(PLAINTEXT_OPT_IN, False) is True
@@ -103,6 +106,12 @@ def parse(
         ) from None
     issues = [] if opted_in else _in_clear(config, decrypted, secret_sections)
     issues += cross_checks(config)
+    if stack is not None:
+        issues += [
+            issue
+            for name, model in config.models.items()
+            for issue in images.digest_issues(name, model.image, stack)
+        ]
     if issues:
         raise ConfigError(issues)
     return config
@@ -257,7 +266,16 @@ def load_stack_file(path: Path) -> StackConfig:
         raise ConfigError(
             [ConfigIssue(str(path), f"YAML syntax error{where}: {problem}")]
         ) from None
-    return parse(sections_from_stack_file(document), decrypted=False)
+    return parse(sections_from_stack_file(document), decrypted=False, stack=stack_name(path))
+
+
+def stack_name(path: Path) -> str | None:
+    """The stack a ``Pulumi.<stack>.yaml`` configures; None for a file named otherwise."""
+    name = path.name
+    for suffix in (".yaml", ".yml"):
+        if name.startswith("Pulumi.") and name.endswith(suffix):
+            return name.removeprefix("Pulumi.").removesuffix(suffix) or None
+    return None
 
 
 def find_stack_file(stack: str, start: Path) -> Path:

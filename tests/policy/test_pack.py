@@ -29,6 +29,7 @@ EXPECTED = {
     "kubernetes-networkpolicy-required": "stack",
     "image-pinned-by-digest": "resource",
     "image-registry-allowed": "resource",
+    "image-same-digest": "stack",
     "edge-docker-host-secure-transport": "resource",
     "edge-container-hardened": "resource",
     "modelfleet-labels-present": "resource",

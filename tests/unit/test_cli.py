@@ -30,8 +30,16 @@ def test_plan_prints_the_placement_table(monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     assert cli.main(["plan", "--stack", "prod-eu"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["model", "location", "kind", "jurisdiction", "verdict"]
-    assert lines[1].split() == ["fraud-scorer", "aws-frankfurt", "aws", "DE", "allowed"]
+    assert lines[0].split() == ["model", "location", "kind", "jurisdiction", "image", "verdict"]
+    assert lines[1].split() == [
+        "fraud-scorer",
+        "aws-frankfurt",
+        "aws",
+        "DE",
+        "111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml/fraud-scorer@sha256:"
+        "9c2e7f1a4b6d8e0f2a4c6e8a0b2d4f6a8c0e2a4c6e8a0b2d4f6a8c0e2a4c6e8a",
+        "allowed",
+    ]
     assert len(lines) == 1 + 8
 
 
@@ -44,10 +52,16 @@ def test_plan_exits_1_and_says_why_when_a_placement_is_refused(tmp_path, capsys)
     }
     config["placements"]["fraud-scorer"].append("dallas")
     assert cli.main(["plan", "--stack", str(write_stack(tmp_path, config))]) == 1
-    refused = [line for line in capsys.readouterr().out.splitlines() if "REFUSED" in line]
+    refused = [line.split() for line in capsys.readouterr().out.splitlines() if "REFUSED" in line]
     assert refused == [
-        "fraud-scorer  dallas            kubernetes  US            "
-        "REFUSED: US is outside the model's residency (EU)"
+        [
+            "fraud-scorer",
+            "dallas",
+            "kubernetes",
+            "US",
+            valid()["models"]["fraud-scorer"]["image"],
+            *["REFUSED:", "US", "is", "outside", "the", "model's", "residency", "(EU)"],
+        ]
     ]
 
 
@@ -69,10 +83,11 @@ def test_policy_config_tightens_the_rules(tmp_path, capsys):
     )
     out = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[0] == "| model | location | kind | jurisdiction | verdict |"
+    assert out[0] == "| model | location | kind | jurisdiction | image | verdict |"
+    image = valid()["models"]["churn"]["image"]
     assert (
-        "| churn | munich-onprem | kubernetes | DE | REFUSED: policy allows public data only in US, not DE |"
-        in out
+        f"| churn | munich-onprem | kubernetes | DE | {image} "
+        "| REFUSED: policy allows public data only in US, not DE |" in out
     )
 
 
@@ -148,7 +163,9 @@ def test_an_image_sagemaker_cannot_pull_fails_validate_not_pulumi_up(tmp_path, c
     assert cli.main(["validate", "--stack", str(write_stack(tmp_path, config))]) == 2
     assert capsys.readouterr().err.startswith(
         "error: modelfleet:models.fraud-scorer.image: image 'registry.example.com/ml/"
-        "fraud-scorer@sha256:" + "a" * 64 + "': SageMaker pulls from Amazon ECR"
+        "fraud-scorer@sha256:"
+        + "a" * 64
+        + "': SageMaker in eu-central-1 pulls only from Amazon ECR"
     )
 
 

@@ -4,7 +4,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelfleet.images.checks import aws_issues
 from modelfleet.images.reference import ImageRef, Registry, resolve
 
 DIGEST = "sha256:" + "9c2e" * 16
@@ -74,36 +73,6 @@ def test_a_registry_that_is_no_host_is_refused_with_examples(text):
 )
 def test_only_this_machine_counts_as_loopback(text, loopback):
     assert Registry.parse(text).is_loopback is loopback
-
-
-HYBRID = {
-    "aws-frankfurt": ("aws", "eu-central-1", "111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml"),
-    "aws-virginia": ("aws", "us-east-1", "111122223333.dkr.ecr.us-east-1.amazonaws.com/ml"),
-    "azure-westeurope": ("azure", "westeurope", "mlprod.azurecr.io"),
-    "munich-onprem": ("kubernetes", None, "harbor.munich.example/ml"),
-    "plant-lyon": ("edge", None, "registry.plant-lyon.example:5000"),
-}
-
-
-def test_a_hybrid_stack_runs_one_digest_each_placement_under_its_own_registry():
-    # GIVEN one model placed on AWS in two regions, Azure, a cluster and an edge site,
-    # each location naming its own registry
-    resolved = {name: resolve(IMAGE, registry) for name, (_, _, registry) in HYBRID.items()}
-    # THEN every placement runs the same digest, each from its own registry
-    assert {ImageRef.parse(image).digest for image in resolved.values()} == {DIGEST}
-    assert {name: ImageRef.parse(image).host for name, image in resolved.items()} == {
-        name: Registry.parse(registry).host for name, (_, _, registry) in HYBRID.items()
-    }
-    # AND both AWS locations pull from ECR in their own region
-    for name, (kind, region, registry) in HYBRID.items():
-        if kind == "aws" and region is not None:
-            assert aws_issues("fraud-scorer", IMAGE, name, region, registry, False) == []
-
-
-def test_a_hybrid_stack_with_another_region_s_ecr_is_refused_at_its_key_path():
-    ireland = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/ml"
-    issues = aws_issues("fraud-scorer", IMAGE, "aws-frankfurt", "eu-central-1", ireland, False)
-    assert [issue.path for issue in issues] == ["modelfleet:locations.aws-frankfurt.registry"]
 
 
 _component = st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,4})?", fullmatch=True)

@@ -12,6 +12,8 @@ import ipaddress
 import re
 from dataclasses import dataclass, replace
 
+from modelfleet import rulebook
+
 DOCKER_HUB = "docker.io"
 """Where an image without a registry host comes from, as Docker reads it."""
 
@@ -49,10 +51,7 @@ class Registry:
         """``ValueError`` naming the expected shape when ``text`` is no registry."""
         match = _REGISTRY.match(text)
         if match is None or not _is_host(match["host"]):
-            raise ValueError(
-                f"{text!r} is not a registry: expected host[:port][/path], e.g. "
-                "registry.plant-lyon.example:5000 or 111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml"
-            )
+            raise ValueError(rulebook.LOCATION_REGISTRY.text(registry=text))
         return cls(match["host"], match["prefix"] or "")
 
     @property
@@ -101,10 +100,7 @@ class ImageRef:
         host, path = (first, rest) if rest and _is_host(first) else (DOCKER_HUB, name)
         valid_host = host == DOCKER_HUB or _REGISTRY.match(host) is not None
         if match is None or not valid_host or not re.fullmatch(_PATH, path):
-            raise ValueError(
-                f"{text!r} is not an image reference: expected "
-                "[registry/]path[:tag][@sha256:<64 hex>]"
-            )
+            raise ValueError(rulebook.IMAGE_REFERENCE.at(repr(text)))
         if host == DOCKER_HUB and "/" not in path:
             path = f"library/{path}"
         return cls(host, path, match["tag"], match["digest"])

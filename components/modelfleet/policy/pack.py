@@ -7,7 +7,16 @@ the module of its concern; its name and description come from :mod:`modelfleet.r
 
 from pulumi_policy import EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy
 
-from modelfleet.policy import azure_ml, edge, images, kubernetes, labels, residency, sagemaker
+from modelfleet.policy import (
+    azure_ml,
+    edge,
+    images,
+    kubernetes,
+    labels,
+    residency,
+    sagemaker,
+    same_digest,
+)
 
 PACK_NAME = "modelfleet"
 AnyPolicy = ResourceValidationPolicy | StackValidationPolicy
@@ -22,6 +31,7 @@ POLICIES: list[AnyPolicy] = [
     kubernetes.NETWORKPOLICY_REQUIRED,
     images.PINNED,
     images.REGISTRY,
+    same_digest.SAME_DIGEST,
     edge.SECURE_TRANSPORT,
     edge.HARDENED,
     labels.LABELS_PRESENT,

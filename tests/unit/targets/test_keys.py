@@ -65,6 +65,7 @@ LOCATION_CHANGES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
                 "security_group_ids": [],
             },
         ),
+        ("registry", "111122223333.dkr.ecr.eu-central-1.amazonaws.com/mirror", {}),
     ],
     "azure": [
         ("name", "azure-other", {}),
@@ -75,12 +76,15 @@ LOCATION_CHANGES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
         ("jurisdiction", "IE", {}),
         ("rollout", {"previous_version": "0.9.0", "canary_percent": 10, "mirror_percent": 0}, {}),
         ("compute", "arc-k8s", {}),
+        ("registry", "mlprod.azurecr.io", {}),
     ],
     "kubernetes": [
         ("name", "vienna", {}),
         ("jurisdiction", "AT", {}),
         ("namespace", "ml", {}),
         ("create_namespace", True, {}),
+        ("registry", "harbor.munich.example/ml", {}),
+        ("registry_auth", {"username": "u", "password": "p"}, {}),
     ],
     "edge": [
         ("name", "paris", {}),
@@ -95,6 +99,7 @@ LOCATION_CHANGES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
             [{**HOST, "name": "gw-1", "wave": 0, "docker_host": "tcp://gw:2376", "tls": TLS}],
             {},
         ),
+        ("registry", "registry.plant-lyon.example:5000", {}),
         ("registry_auth", {"username": "u", "password": "p"}, {}),
         ("health_timeout_s", 90.0, {}),
     ],

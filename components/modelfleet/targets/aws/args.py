@@ -34,6 +34,10 @@ class AwsLocationArgs(TypedDict):
     """Security groups for a VPC endpoint."""
     serverless: NotRequired[ServerlessArgs]
     """Serverless Inference instead of instances (plain: no autoscaling then)."""
+    registry: NotRequired[str]
+    """Registry this location pulls the model image from, host[:port][/prefix]: Amazon ECR
+    in the location's region (or, in a VPC, a registry reachable there); the image keeps
+    its repository path and digest."""
 
 
 class SageMakerEndpointArgs(TypedDict):

@@ -66,15 +66,24 @@ def location_settings(location: AwsLocationArgs) -> list[ConfigIssue]:
 
 
 def sources(model: ModelArgs, location: AwsLocationArgs) -> list[ConfigIssue]:
-    """Where SageMaker pulls the image and the artifact from must be somewhere it can."""
+    """Where SageMaker pulls the image and the artifact from must be somewhere it can.
+
+    A wrong image is said at the location's ``registry`` when it names one (that is
+    what to change), else at the model's image.
+    """
     issues: list[ConfigIssue] = []
     in_vpc = bool(location.get("subnet_ids"))
-    image, artifact = model["image"], model.get("artifact")
+    image, artifact, registry = model["image"], model.get("artifact"), location.get("registry")
     if isinstance(image, str):
         try:
-            container_image(image, location["region"], in_vpc)
+            container_image(image, location["region"], in_vpc, registry)
         except SageMakerConfigError as error:
-            issues.append(ConfigIssue(model_key(model["name"], "image"), str(error)))
+            path = (
+                location_key(location["name"], "registry")
+                if registry is not None
+                else model_key(model["name"], "image")
+            )
+            issues.append(ConfigIssue(path, str(error)))
     if isinstance(artifact, str):
         try:
             S3Location.parse(artifact)

@@ -112,7 +112,7 @@ class SageMakerEndpoint(pulumi.ComponentResource):
             physical=endpoint_name(name, pulumi.get_stack()),
             tags=labels(model, location["name"], jurisdictions.AWS_REGIONS[location["region"]]),
             image=pulumi.Output.from_input(model["image"]).apply(
-                lambda i: container_image(i, location["region"], in_vpc)
+                lambda i: container_image(i, location["region"], in_vpc, location.get("registry"))
             ),
         )
         log_group = self._log_group(at)

@@ -15,6 +15,7 @@ from typing import Any
 
 from modelfleet import rulebook
 from modelfleet.errors import SageMakerConfigError
+from modelfleet.images.reference import resolve
 
 VARIANT = "primary"
 """The one production variant. Blue/green deployments require the new configuration
@@ -118,21 +119,28 @@ class ContainerImage:
     """Set when SageMaker pulls from ECR; None for a private registry in the VPC."""
 
 
-def container_image(image: str, region: str, in_vpc: bool) -> ContainerImage:
-    """Where the endpoint in ``region`` pulls ``image`` from.
+def container_image(
+    image: str, region: str, in_vpc: bool, registry: str | None = None
+) -> ContainerImage:
+    """Where the endpoint in ``region`` pulls ``image`` from: the one aws-image-source rule.
 
     SageMaker pulls only from ECR in the endpoint's own region, or from a private
-    registry reachable in the endpoint's VPC. An ECR image from another region is
-    pulled from its replica in this region (ECR cross-region replication keeps the
-    account, repository name, tags and digests), so one model spec serves every region.
+    registry reachable in the endpoint's VPC (docs/images.md cites AWS's docs). With a
+    ``registry`` the image is the model's repository path and digest under it, and an
+    ECR registry must be in ``region``: it says where the image is. Without one, an ECR
+    image from another region is pulled from its replica in this region (ECR
+    cross-region replication keeps the account, repository name, tags and digests),
+    so one model spec serves every region.
     """
+    if registry is not None:
+        image = resolve(image, registry)
     ecr = EcrImage.parse(image)
-    if ecr is not None:
+    if ecr is not None and (registry is None or ecr.region == region):
         regional = ecr.in_region(region)
         return ContainerImage(regional.uri, regional)
-    if in_vpc:
+    if ecr is None and in_vpc:
         return ContainerImage(image, None)
-    raise SageMakerConfigError(rulebook.AWS_IMAGE_SOURCE.text(image=image))
+    raise SageMakerConfigError(rulebook.AWS_IMAGE_SOURCE.text(image=image, region=region))
 
 
 @dataclass(frozen=True)

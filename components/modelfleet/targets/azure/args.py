@@ -37,6 +37,9 @@ class AzureLocationArgs(TypedDict):
     """Safe rollout settings."""
     compute: NotRequired[str]
     """Azure ML Kubernetes compute (Arc) to deploy on instead of managed instances."""
+    registry: NotRequired[str]
+    """Registry the workspace pulls the model image from, host[:port][/prefix] (an ACR it
+    can reach); the image keeps its repository path and digest."""
 
 
 class AzureMLEndpointArgs(TypedDict):

@@ -163,7 +163,7 @@ class AzureMLEndpoint(pulumi.ComponentResource):
                 name=container.name,
                 version=version,
                 properties={
-                    "image": model["image"],
+                    "image": contract.image(model, "azure", at.location.get("registry")),
                     "os_type": "Linux",
                     "inference_config": routes,
                     "tags": at.tags(version),

@@ -37,7 +37,7 @@ class EdgeHostArgs(TypedDict):
 
 
 class RegistryAuthArgs(TypedDict):
-    """Credentials edge hosts pull the image with."""
+    """Credentials a location pulls the image with."""
 
     username: pulumi.Input[str]
     """Registry user."""
@@ -54,6 +54,9 @@ class EdgeLocationArgs(TypedDict):
     """Country the site is in (ISO 3166-1 alpha-2)."""
     hosts: Sequence[EdgeHostArgs]
     """The site's Docker engines."""
+    registry: NotRequired[str]
+    """Registry this location pulls the model image from, host[:port][/prefix] (its mirror);
+    the image keeps its repository path and digest."""
     registry_auth: NotRequired[RegistryAuthArgs]
     """Pull credentials, when the image is not on the hosts already."""
     health_timeout_s: NotRequired[float]

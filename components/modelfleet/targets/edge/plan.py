@@ -38,7 +38,7 @@ def container_args(
         "docker_host": host["docker_host"],
         "host": host["name"],
         "location": location["name"],
-        "image": model["image"],
+        "image": contract.image(model, "edge", location.get("registry")),
         "model": model["name"],
         "version": model["version"],
         "container_port": model["port"],

@@ -3,6 +3,7 @@
 from typing import NotRequired, TypedDict
 
 from modelfleet.model import ModelArgs
+from modelfleet.targets.edge.args import RegistryAuthArgs
 
 
 class KubernetesLocationArgs(TypedDict):
@@ -16,6 +17,11 @@ class KubernetesLocationArgs(TypedDict):
     """Namespace the model runs in."""
     create_namespace: NotRequired[bool]
     """Create the namespace rather than use an existing one."""
+    registry: NotRequired[str]
+    """Registry this location pulls the model image from, host[:port][/prefix] (its mirror);
+    the image keeps its repository path and digest."""
+    registry_auth: NotRequired[RegistryAuthArgs]
+    """Credentials the cluster pulls the image with (an image pull Secret)."""
 
 
 class KubernetesEndpointArgs(TypedDict):

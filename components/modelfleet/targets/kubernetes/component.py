@@ -14,7 +14,7 @@ from modelfleet.labels import labels
 from modelfleet.model import ModelArgs
 from modelfleet.targets import unused
 from modelfleet.targets.kubernetes import checks, plan
-from modelfleet.targets.kubernetes.args import KubernetesEndpointArgs
+from modelfleet.targets.kubernetes.args import KubernetesEndpointArgs, KubernetesLocationArgs
 
 RESOURCE_TYPE = "modelfleet:kubernetes:KubernetesEndpoint"
 
@@ -61,7 +61,7 @@ class KubernetesEndpoint(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.deployment = self._deployment(model, _name_of(account))
+        self.deployment = self._deployment(model, location, _name_of(account))
         self.service = self._service(model)
         self._scaling(model)
         k8s.networking.v1.NetworkPolicy(
@@ -91,8 +91,10 @@ class KubernetesEndpoint(pulumi.ComponentResource):
         )
         return _name_of(created)
 
-    def _deployment(self, model: ModelArgs, account: pulumi.Output[str]) -> k8s.apps.v1.Deployment:
-        """The Deployment, its secret env in a Secret of its own."""
+    def _deployment(
+        self, model: ModelArgs, location: KubernetesLocationArgs, account: pulumi.Output[str]
+    ) -> k8s.apps.v1.Deployment:
+        """The Deployment, its secret env and pull credentials in Secrets of their own."""
         secret_name: pulumi.Output[str] | None = None
         secret_env = dict(model.get("secret_env", {}))
         if secret_env:
@@ -104,13 +106,33 @@ class KubernetesEndpoint(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             secret_name = _name_of(secret)
-        container = plan.container(model, plan.env(model, secret_name))
+        container = plan.container(model, plan.env(model, secret_name), location.get("registry"))
+        pull = self._pull_secret(model, location, container["image"])
         return k8s.apps.v1.Deployment(
             f"{self._name}-deployment",
             metadata=self._metadata(model["name"]),
-            spec=plan.deployment_spec(container, self._labels, self._selector, account),
+            spec=plan.deployment_spec(container, self._labels, self._selector, account, pull),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+    def _pull_secret(
+        self, model: ModelArgs, location: KubernetesLocationArgs, image: pulumi.Input[str]
+    ) -> pulumi.Output[str] | None:
+        """The image pull Secret for ``registry_auth``: the kubelet's credentials, kept secret."""
+        auth = location.get("registry_auth")
+        if auth is None:
+            return None
+        config = pulumi.Output.all(image, auth["username"], auth["password"]).apply(
+            lambda parts: plan.docker_config(*parts)
+        )
+        secret = k8s.core.v1.Secret(
+            f"{self._name}-pull-secret",
+            metadata=self._metadata(f"{model['name']}-pull"),
+            type="kubernetes.io/dockerconfigjson",
+            string_data=pulumi.Output.secret({".dockerconfigjson": config}),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return _name_of(secret)
 
     def _service(self, model: ModelArgs) -> k8s.core.v1.Service:
         return k8s.core.v1.Service(

@@ -5,12 +5,15 @@ service-account token) because the same manifests must pass the policy pack for
 restricted data.
 """
 
+import base64
+import json
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
 
 from modelfleet import contract
+from modelfleet.images.reference import ImageRef
 from modelfleet.model import ModelArgs
 
 RUN_AS_USER = 10001
@@ -48,11 +51,14 @@ def env(model: ModelArgs, secret_name: pulumi.Input[str] | None) -> list[dict[st
     ]
 
 
-def container(model: ModelArgs, env_vars: list[dict[str, Any]]) -> dict[str, Any]:
-    """The model container: the image on its port, probed, unprivileged."""
+def container(
+    model: ModelArgs, env_vars: list[dict[str, Any]], registry: str | None = None
+) -> dict[str, Any]:
+    """The model container: the image (under the location's registry) on its port, probed,
+    unprivileged."""
     return {
         "name": "model",
-        "image": model["image"],
+        "image": contract.image(model, "kubernetes", registry),
         "ports": [{"name": "http", "container_port": model["port"]}],
         "env": env_vars,
         "resources": resources(model),
@@ -69,13 +75,26 @@ def container(model: ModelArgs, env_vars: list[dict[str, Any]]) -> dict[str, Any
     }
 
 
+def docker_config(image: str, username: str, password: str) -> str:
+    """A ``.dockerconfigjson`` for the registry ``image`` is in: what a pull secret holds."""
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    host = ImageRef.parse(image).host
+    auth = {"username": username, "password": password, "auth": token}
+    return json.dumps({"auths": {host: auth}})
+
+
 def deployment_spec(
     model_container: dict[str, Any],
     labels: Mapping[str, str],
     selector: Mapping[str, str],
     account: pulumi.Input[str],
+    pull_secret: pulumi.Input[str] | None = None,
 ) -> dict[str, Any]:
-    """The Deployment's spec: one hardened pod template, spread over nodes."""
+    """The Deployment's spec: one hardened pod template, spread over nodes.
+
+    ``pull_secret`` names the Secret the kubelet pulls the image with (registry_auth).
+    """
+    pull = {"image_pull_secrets": [{"name": pull_secret}]} if pull_secret is not None else {}
     return {
         "selector": {"match_labels": selector},
         "template": {
@@ -83,6 +102,7 @@ def deployment_spec(
             "spec": {
                 "service_account_name": account,
                 "automount_service_account_token": False,
+                **pull,
                 "security_context": {
                     "run_as_non_root": True,
                     "run_as_user": RUN_AS_USER,

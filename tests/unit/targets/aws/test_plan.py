@@ -30,7 +30,7 @@ def test_ecr_images_are_parsed_and_moved_to_the_endpoint_region():
 def test_an_image_outside_ecr_needs_a_vpc_to_be_pulled_from():
     image = "registry.example.com/ml/fraud-scorer:1.4.0"
     assert container_image(image, "eu-central-1", in_vpc=True).ecr is None
-    with pytest.raises(SageMakerConfigError, match=r"SageMaker pulls from Amazon ECR"):
+    with pytest.raises(SageMakerConfigError, match=r"SageMaker in \S+ pulls only from Amazon ECR"):
         container_image(image, "eu-central-1", in_vpc=False)
 
 
