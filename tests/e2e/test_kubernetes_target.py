@@ -121,6 +121,17 @@ def endpoint_stack(
         deployed.stack.destroy(on_output=print)
 
 
+def changes(result: auto.UpResult | auto.DestroyResult) -> dict[str, int]:
+    """What an operation did, by kind of change: ``{"same": 9, "update": 1}``."""
+    return {auto.OpType(op).value: n for op, n in (result.summary.resource_changes or {}).items()}
+
+
+def state_of(stack: auto.Stack) -> list[dict[str, Any]]:
+    """The resources in the stack's state."""
+    deployment = stack.export_stack().deployment or {}
+    return list(deployment.get("resources", []))
+
+
 def env_of(template: dict[str, Any]) -> dict[str, str]:
     container = template["spec"]["containers"][0]
     return {e["name"]: e.get("value", "") for e in container.get("env", [])}
@@ -139,7 +150,7 @@ def test_up_creates_every_object_awaits_the_rollout_and_a_second_up_changes_noth
     result = endpoint_stack.up(create_namespace=True)
     # THEN every object exists, and the Deployment was Available when `up` returned
     # (10: the stack, the provider, the component and its 7 objects)
-    assert result.summary.resource_changes == {"create": 10}
+    assert changes(result) == {"create": 10}
     namespace = api.get(f"/api/v1/namespaces/{ns}")
     assert namespace["metadata"]["labels"]["modelfleet/jurisdiction"] == "DE"
     account = api.get(endpoint_stack.path("serviceaccounts"))
@@ -164,7 +175,7 @@ def test_up_creates_every_object_awaits_the_rollout_and_a_second_up_changes_noth
     again = endpoint_stack.up()
     # THEN neither reports a change
     assert preview.change_summary == {"same": 10}
-    assert again.summary.resource_changes == {"same": 10}
+    assert changes(again) == {"same": 10}
 
 
 def test_a_version_bump_rolls_the_deployment_to_a_new_replicaset(
@@ -177,9 +188,8 @@ def test_a_version_bump_rolls_the_deployment_to_a_new_replicaset(
     # WHEN version 1.1.0 is deployed
     result = endpoint_stack.up(version="1.1.0")
     # THEN the Deployment was updated in place, and rolled to a new ReplicaSet
-    assert result.summary.resource_changes is not None
-    assert result.summary.resource_changes.get("update", 0) >= 1
-    assert "replace" not in result.summary.resource_changes
+    assert changes(result).get("update", 0) >= 1
+    assert "replace" not in changes(result)
     by_name = {rs["metadata"]["name"]: rs for rs in endpoint_stack.replica_sets()}
     new = next(rs for name, rs in by_name.items() if name != old["metadata"]["name"])
     assert env_of(new["spec"]["template"])["MODEL_VERSION"] == "1.1.0"
@@ -208,7 +218,7 @@ def test_a_change_the_api_server_refuses_fails_up_with_its_message_and_the_old_v
     assert condition(deployment, "Available") == "True"
 
 
-def test_refresh_shows_a_change_made_by_hand_and_up_restores_it(
+def test_refresh_shows_a_change_made_by_hand_and_a_forced_up_restores_it(
     endpoint_stack: EndpointStack,
 ) -> None:
     api = endpoint_stack.cluster
@@ -219,18 +229,26 @@ def test_refresh_shows_a_change_made_by_hand_and_up_restores_it(
     assert endpoint_stack.stack is not None
     # WHEN the stack is refreshed
     endpoint_stack.stack.refresh(on_output=print)
-    # THEN the state records the autoscaler's live maximum, and a preview shows that one drift
+    # THEN the state records the autoscaler's live maximum
     (hpa,) = [
         r
-        for r in endpoint_stack.stack.export_stack().deployment["resources"]
+        for r in state_of(endpoint_stack.stack)
         if r["type"] == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
     ]
     assert hpa["outputs"]["spec"]["maxReplicas"] == 9
+    # AND the next preview names the field and who changed it: server-side apply does not
+    # take a field back from another manager unless told to
+    with pytest.raises(auto.CommandError) as conflict:
+        endpoint_stack.stack.preview()
+    assert 'conflict with "kubectl-patch" using autoscaling/v2: .spec.maxReplicas' in str(
+        conflict.value
+    )
+    # WHEN told to (PULUMI_K8S_ENABLE_PATCH_FORCE; or the pulumi.com/patchForce annotation)
+    endpoint_stack.stack.workspace.env_vars["PULUMI_K8S_ENABLE_PATCH_FORCE"] = "true"
     assert endpoint_stack.stack.preview().change_summary == {"same": 9, "update": 1}
-    # WHEN it is deployed again
     restored = endpoint_stack.up()
-    # THEN the declared maximum is back on the cluster
-    assert restored.summary.resource_changes == {"same": 9, "update": 1}
+    # THEN `up` puts the declared maximum back on the cluster
+    assert changes(restored) == {"same": 9, "update": 1}
     assert api.get(hpa_path)["spec"]["maxReplicas"] == 4
 
 
@@ -275,6 +293,6 @@ def test_destroy_leaves_nothing_and_the_namespace_is_finalised(
     # WHEN the stack is destroyed
     destroyed = endpoint_stack.stack.destroy(on_output=print)
     # THEN the namespace, and with it every object, is gone once `destroy` returns
-    assert destroyed.summary.resource_changes == {"delete": 10}
+    assert changes(destroyed) == {"delete": 10}
     assert not api.exists(f"/api/v1/namespaces/{endpoint_stack.namespace}")
-    assert endpoint_stack.stack.export_stack().deployment.get("resources", []) == []
+    assert state_of(endpoint_stack.stack) == []
