@@ -405,3 +405,28 @@ def test_in_the_program_a_secret_in_a_section_the_engine_holds_no_secret_in_is_r
     ]
     # AND with both sections secret (each value set with --secret) it is accepted
     assert parse(config, secret_sections=["models", "locations"]).models["churn"]
+
+
+def test_a_prod_like_stack_refuses_an_image_pinned_by_tag_only_at_its_key():
+    # GIVEN churn by tag ("churn:dev") WHEN a prod-like stack is parsed THEN its image is named
+    config = valid()
+    with pytest.raises(ConfigError) as caught:
+        parse(config, stack="prod-eu")
+    assert [str(issue) for issue in caught.value.issues] == [
+        "modelfleet:models.churn.image: stack 'prod-eu' serves real traffic: pin the image "
+        "by digest (@sha256:<64 hex>), so every registry and every placement runs the same bytes"
+    ]
+    # AND dev may deploy by tag
+    assert parse(config, stack="dev").models["churn"].image == "churn:dev"
+
+
+def test_a_location_registry_that_is_no_registry_is_named_at_its_key():
+    config = valid()
+    location = next(iter(config["locations"]))
+    config["locations"][location]["registry"] = "https://harbor.example/ml"
+    with pytest.raises(ConfigError) as caught:
+        parse(config)
+    assert [issue.path for issue in caught.value.issues] == [
+        f"modelfleet:locations.{location}.registry"
+    ]
+    assert "is not a registry: expected host[:port][/path]" in caught.value.issues[0].reason

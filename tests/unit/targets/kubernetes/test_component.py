@@ -3,6 +3,8 @@
 The args are built directly, as a project using the components writes them.
 """
 
+import base64
+import json
 from typing import Any
 
 import pulumi
@@ -194,3 +196,27 @@ def test_a_model_name_no_service_can_carry_is_refused_before_anything_is_made(mo
     with pytest.raises(KubernetesConfigError, match=r"^modelfleet:models\.3d-scan: placed at"):
         deploy(mocks, args)
     assert mocks.of_type(f"{K8S}apps/v1:Deployment") == []
+
+
+def test_a_mirror_with_credentials_is_pulled_through_a_secret_image_pull_secret(mocks):
+    # GIVEN Munich pulling from its Harbor mirror with a robot account
+    args = two_clusters()
+    munich: Any = args["locations"][0]["kubernetes"]
+    munich["registry"] = "harbor.munich.example/ml"
+    munich["registry_auth"] = {"username": "robot", "password": pulumi.Output.secret("r0b0t")}
+    deploy(mocks, args)
+    # THEN the pod runs the model's path under the mirror, pulled with a dockerconfigjson
+    # Secret whose contents stay secret
+    pod = mocks.named("fraud-scorer-munich-deployment").inputs["spec"]["template"]["spec"]
+    assert pod["containers"][0]["image"] == "harbor.munich.example/ml/fraud-scorer:1.4.0"
+    pull = mocks.named("fraud-scorer-munich-pull-secret")
+    assert pod["imagePullSecrets"] == [{"name": pull.inputs["metadata"]["name"]}]
+    assert pull.inputs["type"] == "kubernetes.io/dockerconfigjson"
+    config = json.loads(secret_value(pull.inputs["stringData"])[".dockerconfigjson"])
+    auth = config["auths"]["harbor.munich.example"]
+    assert (auth["username"], auth["password"]) == ("robot", "r0b0t")
+    assert base64.b64decode(auth["auth"]) == b"robot:r0b0t"
+    # AND Vienna, naming no registry, is as before: its own image, no pull secret
+    vienna = mocks.named("fraud-scorer-vienna-deployment").inputs["spec"]["template"]["spec"]
+    assert vienna["containers"][0]["image"] == "registry.example.com/ml/fraud-scorer:1.4.0"
+    assert "imagePullSecrets" not in vienna
