@@ -266,7 +266,11 @@ def plot(result: dict[str, Any], path: Path) -> None:
         color="grey",
         label="1.5x floor",
     )
-    left.set(xlabel="hosts in one wave", ylabel="seconds", title=f"Rollout at {result['shape']}")
+    left.set(
+        xlabel="hosts in one wave",
+        ylabel="seconds",
+        title=f"One wave, 100 ms RTT ({result['shape']} each way)",
+    )
     left.legend(fontsize=8)
     biggest = rows[-1]
     runs = [run for run in biggest["engine"] if run["mode"] == "wide"] or biggest["engine"]
