@@ -1,6 +1,7 @@
 """The `local` stack through the `pulumi` CLI and a real Docker engine, as a user runs it."""
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -204,6 +205,8 @@ def test_the_local_stack_passes_its_policy_pack_in_mandatory_mode(local_stack: P
     assert "[advisory]  image-pinned-by-digest" in done.stdout
     assert "[mandatory]" not in done.stdout
     assert "+ 5 to create" in done.stdout
+    # AND the pack ran through the Python language host: no analyzer shim is installed
+    assert shutil.which("pulumi-analyzer-policy-python") is None
 
 
 def test_preview_with_the_policy_pack_refuses_restricted_eu_data_on_a_us_host(
