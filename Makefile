@@ -7,7 +7,7 @@ export MODELFLEET_CACHE ?= $(HOME)/.cache/modelfleet
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
-.PHONY: venv lint lint-workflows typecheck check docker images engine test-tools test test-unit up down bench clean
+.PHONY: venv lint lint-workflows typecheck check docker images engine test-tools test test-unit up down graph bench clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -40,7 +40,7 @@ images: docker
 engine:
 	scripts/install-pulumi
 
-test-unit: venv
+test-unit: venv test-tools
 	$(BIN)/pytest tests/unit tests/policy
 
 test-tools:
@@ -56,6 +56,11 @@ up: venv docker images engine
 
 down: venv docker engine
 	scripts/down-local
+
+# The README's picture of prod-eu; tests/unit/test_fleet_graph.py fails when it is stale.
+graph: venv
+	$(BIN)/modelfleet graph --stack prod-eu --format svg --policy-config policies/config/prod.json > docs/img/prod-eu.svg.tmp
+	mv docs/img/prod-eu.svg.tmp docs/img/prod-eu.svg
 
 bench: venv docker images engine
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/python -m bench
