@@ -63,10 +63,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
         )
         return provider_result(args.typ, args.name, args.inputs)
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
+    def call(
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token not in self.invokes:
             raise AssertionError(f"unexpected invoke {args.token} with {dict(args.args)}")
-        return self.invokes[args.token], None
+        return self.invokes[args.token], []  # no check failures
 
     def run(self, program: Callable[[], Any]) -> Any:
         """Run ``program`` to completion (every registration settled); return its resolved result."""

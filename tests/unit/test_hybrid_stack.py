@@ -17,11 +17,12 @@ from modelfleet.endpoint import ModelEndpoint
 from modelfleet.images.reference import ImageRef
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import load_stack_file
-from tests.unit.conftest import RecordingMocks, new_mocks
+from tests.unit.conftest import RecordingMocks, new_mocks, secret_value
 
 STACK = Path(__file__).resolve().parents[1] / "fixtures" / "Pulumi.hybrid-registries.yaml"
 DIGEST = "sha256:" + "ab" * 32
 COPY = "pulumi-python:dynamic/images:RegistryCopy"
+ECR_TOKEN = "aws:ecr/getAuthorizationToken:getAuthorizationToken"
 REGISTRIES = {
     "aws-frankfurt": "111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml",
     "aws-virginia": "111122223333.dkr.ecr.us-east-1.amazonaws.com/ml",
@@ -34,6 +35,7 @@ REGISTRIES = {
 
 def deploy() -> RecordingMocks:
     mocks = new_mocks("hybrid-registries")
+    mocks.invokes[ECR_TOKEN] = {"userName": "AWS", "password": "ecr-token", "registryId": "1"}
     config = load_stack_file(STACK)
 
     def program() -> pulumi.Output[Any]:
@@ -84,6 +86,12 @@ def test_each_registry_gets_the_digest_by_a_copy_the_targets_wait_for():
         "registry.plant-lyon.example:5000",
     }
     assert all("modelfleet:images:ModelImage$" in c.urn for c in copies.values())
+    # AND the ECR copies push with a login token of the registry's account, kept secret
+    for registry, copy in copies.items():
+        if ".dkr.ecr." in registry:
+            assert secret_value(copy.inputs["auth"]) == {"username": "AWS", "password": "ecr-token"}
+        else:
+            assert copy.inputs.get("auth") is None, registry
     edge = mocks.of_type("pulumi-python:dynamic/edge:EdgeContainer")[0]
     assert copies["registry.plant-lyon.example:5000"].urn in edge.dependencies
 

@@ -110,6 +110,12 @@ class EcrImage:
         )
 
 
+def ecr_account(registry: str) -> str | None:
+    """The account of an ECR private registry, ``host[/prefix]``; None for any other registry."""
+    ecr = EcrImage.parse(f"{registry}/any:tag")
+    return ecr.account if ecr is not None else None
+
+
 @dataclass(frozen=True)
 class ContainerImage:
     """The image a SageMaker model in one region pulls, and how it reaches it."""
