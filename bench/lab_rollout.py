@@ -46,6 +46,8 @@ from tests.lab.timeline import SwapTimeline
 
 HOSTS = (10, 25, 50)
 FLOOR_PORTS = (19100, 19200)
+FLOOR_CONNECT_S = 60.0
+"""Connecting is not timed; 50 ssh handshakes at once on 2 loaded cores take more than 10 s."""
 SHAPE = Shape(delay_ms=50.0, rate_mbit=10.0)
 ENGINE_PROCESSES = (
     "pulumi",
@@ -130,7 +132,8 @@ def floor_host(lab: Lab, host: Host, barrier: threading.Barrier) -> float:
     """One host's swap over its own transport; seconds from the barrier to done."""
     tls = lab.tls() if host.transport == "tls" else None
     try:
-        with docker_client(EdgeTarget(host.name, "bench", host.docker_host), tls) as client:
+        target = EdgeTarget(host.name, "bench", host.docker_host)
+        with docker_client(target, tls, timeout=FLOOR_CONNECT_S) as client:
             return _floor_swap(client, host, barrier)
     except BaseException:
         barrier.abort()  # the other hosts must not wait for this one forever
@@ -155,7 +158,11 @@ def floor(lab: Lab) -> dict[str, Any]:
     barrier = threading.Barrier(len(lab.hosts) + 1)
     with ThreadPoolExecutor(max_workers=len(lab.hosts)) as pool:
         futures = [pool.submit(floor_host, lab, host, barrier) for host in lab.hosts]
-        barrier.wait(timeout=900)
+        try:
+            barrier.wait(timeout=900)
+        except threading.BrokenBarrierError:
+            failed = [f.exception() for f in futures if f.exception() is not None]
+            raise RuntimeError(f"the floor could not start on every host: {failed[:3]}") from None
         start = time.monotonic()
         per_host = [future.result() for future in futures]
         threaded = time.monotonic() - start
