@@ -75,6 +75,12 @@ def up_with_fault(
     return error, swaps
 
 
+def report(what: str, error: str | None) -> None:
+    """The engine's lines naming lab hosts, shown by ``pytest -rP``: what users read."""
+    lines = [line.strip() for line in (error or "").splitlines() if "edge host" in line]
+    print(f"{what}: {'up succeeded' if error is None else lines[:3]}")
+
+
 def assert_converges(stack: auto.Stack, lab: Lab, version: str) -> None:  # noqa: F811
     """A re-run ``up`` succeeds: one container per host, every host serving ``version``."""
     stack.up(parallel=PARALLEL)
@@ -89,6 +95,7 @@ def test_link_cut_mid_swap_fails_that_host_only(lab: Lab, fleet: auto.Stack, hea
     victim = lab.host("h4")
     # WHEN the wave rolls out
     error, _ = up_with_fault(fleet, lab, "h4", lambda: lab.cut(victim))
+    report("link cut", error)
     # THEN the up fails naming h4, every other host serves 1.1.0, h4 still serves (old or new)
     assert error is not None, "the up succeeded though h4's link was cut"
     assert "edge host 'h4' of location 'lab-site'" in error, error
@@ -116,6 +123,7 @@ def test_engine_restart_mid_swap_keeps_a_version_serving(
     # WHEN the wave rolls out
     with ThreadPoolExecutor(max_workers=1) as pool:
         error, _ = up_with_fault(fleet, lab, "h7", lambda: pool.submit(restart).result())
+    report("engine restart", error)
     # THEN if the up failed, it was h7's doing; h7 serves old or new, the others 1.2.0
     assert error is None or "'h7'" in error, error
     served = versions(lab)
@@ -138,6 +146,7 @@ def test_unreachable_canary_stops_later_waves_and_rerun_converges(
         fleet.up(parallel=PARALLEL)
     # THEN the error names h1 and says it could not connect; wave 1 was not touched
     message = str(failed.value)
+    report("unreachable canary", message)
     assert "edge host 'h1' of location 'lab-site'" in message, message
     assert "could not connect" in message, message
     served = versions(lab)
