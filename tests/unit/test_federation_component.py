@@ -37,6 +37,12 @@ def stack(lyon_engine: str = LOCAL) -> Any:
                 "paris": edge("FR", "paris-gw"),
                 "lyon": edge("FR", "lyon-gw", lyon_engine),
                 "frankfurt": edge("DE", "hub-1", bind="10.0.0.5", port_offset=2),
+                "munich": {
+                    "kind": "kubernetes",
+                    "jurisdiction": "DE",
+                    "context": "munich",
+                    "namespace": "ml",
+                },
             },
             "placements": {"iris": ["paris"]},
         }
@@ -121,3 +127,40 @@ def test_any_change_or_a_stopped_container_replaces_it(news, olds_status, replac
     assert diff.replaces == replaces
     assert diff.changes is bool(replaces)
     assert diff.delete_before_replace is True
+
+
+def deploy_with_kubernetes_site(mocks: RecordingMocks) -> None:
+    raw = {"iris-fl": {**FEDERATIONS["iris-fl"], "sites": {"munich": {"claim": "iris-rows"}}}}
+    spec = parse_federations(raw)["iris-fl"]
+    args = federation_args(spec, stack())
+    mocks.run(lambda: Federation("iris-fl", args).superlink_address)
+
+
+def test_a_kubernetes_site_is_a_deployment_mounting_its_claim_read_only(mocks):
+    deploy_with_kubernetes_site(mocks)
+    deployment = mocks.named("iris-fl-munich-deployment")
+    assert deployment.type == "kubernetes:apps/v1:Deployment"
+    assert "modelfleet:federation:Federation$" in deployment.urn
+    pod = deployment.inputs["spec"]["template"]["spec"]
+    container = pod["containers"][0]
+    assert container["args"] == ["supernode"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["SUPERLINK"]["value"] == "10.0.0.5:9095"  # the aggregator host, not a container
+    assert env["DATA_PATH"]["value"] == "/data/rows.csv"
+    assert env["FEDERATION_CA"]["valueFrom"]["secretKeyRef"]["key"] == "ca.pem"
+    assert {"name": "rows", "mountPath": "/data", "readOnly": True} in container["volumeMounts"]
+    claim = next(v for v in pod["volumes"] if v["name"] == "rows")["persistentVolumeClaim"]
+    assert claim == {"claimName": "iris-rows", "readOnly": True}
+    assert pod["automountServiceAccountToken"] is False
+    labels = deployment.inputs["metadata"]["labels"]
+    assert labels["modelfleet/jurisdiction"] == "DE"
+    assert labels["modelfleet/role"] == "site"
+    provider = mocks.named("iris-fl-munich-provider")
+    assert provider.inputs["context"] == "munich"
+    assert deployment.provider.startswith(provider.urn), deployment.provider
+    ca = mocks.named("iris-fl-munich-ca")
+    assert secret_value(ca.inputs["stringData"]) == {"ca.pem": "CA PEM"}
+    policy = mocks.named("iris-fl-munich-networkpolicy").inputs["spec"]
+    assert policy["policyTypes"] == ["Ingress"]
+    assert "ingress" not in policy
+    assert mocks.of_type(CONTAINER) == [mocks.named("iris-fl-superlink")]

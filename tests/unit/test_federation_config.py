@@ -106,7 +106,7 @@ def test_policy_narrows_where_the_aggregator_may_run():
         (
             {"aggregator": "munich-k8s"},
             "modelfleet:federations.iris-fl.aggregator: location 'munich-k8s' is of kind "
-            "kubernetes; this version runs federations on edge locations only",
+            "kubernetes; this version runs an aggregator on edge locations only",
         ),
         (
             {"aggregator_host": "gw-9"},
@@ -167,3 +167,33 @@ def test_plan_prints_the_federation_table_aggregator_first():
         "iris-fl     iris   site        paris     edge  FR            allowed",
         "iris-fl     iris   site        lyon      edge  FR            allowed",
     ]
+
+
+def test_a_kubernetes_site_reads_its_rows_from_a_claim():
+    sites = {"paris": {"data": "/srv/rows.csv"}, "munich-k8s": {"claim": "iris-rows"}}
+    assert issues(federation(sites=sites)) == []
+
+
+@pytest.mark.parametrize(
+    ("sites", "expected"),
+    [
+        (
+            {"munich-k8s": {"data": "/srv/rows.csv"}},
+            [
+                "modelfleet:federations.iris-fl.sites.munich-k8s.claim: "
+                "required for a kubernetes site",
+                "modelfleet:federations.iris-fl.sites.munich-k8s.data: "
+                "not used by a kubernetes site",
+            ],
+        ),
+        (
+            {"paris": {"claim": "iris-rows"}},
+            [
+                "modelfleet:federations.iris-fl.sites.paris.data: required for an edge site",
+                "modelfleet:federations.iris-fl.sites.paris.claim: not used by an edge site",
+            ],
+        ),
+    ],
+)
+def test_each_kind_of_site_names_its_data_its_own_way(sites, expected):
+    assert issues(federation(sites=sites, min_clients=1)) == expected

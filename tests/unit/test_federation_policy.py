@@ -93,3 +93,47 @@ def test_the_containers_pass_the_pack_s_resource_policies(mocks, policy):
     for spec in registered(mocks, "DE", everything=True):
         outcome = run(policy, spec.resource_args())
         assert outcome.messages == [], (policy, spec.name, outcome.messages)
+
+
+def test_a_kubernetes_site_passes_the_pack_s_kubernetes_policies(mocks):
+    raw: dict[str, Any] = {
+        "iris-fl": {
+            "model": "iris",
+            "aggregator": "hub",
+            "sites": {"munich": {"claim": "iris-rows"}},
+            "tls": {"ca": "CA", "cert": "CERT", "key": "KEY"},
+        }
+    }
+    stack = parse(
+        {
+            "models": {
+                "iris": {
+                    "version": "1.0.0",
+                    "image": "modelfleet/model-server:dev",
+                    "data": {"classification": "confidential", "residency": ["EU"]},
+                }
+            },
+            "locations": {
+                "hub": {
+                    "kind": "edge",
+                    "jurisdiction": "DE",
+                    "hosts": [{"name": "gw-1", "docker_host": "unix:///var/run/docker.sock"}],
+                },
+                "munich": {"kind": "kubernetes", "jurisdiction": "DE", "context": "munich"},
+            },
+            "placements": {},
+        }
+    )
+    args = federation_args(parse_federations(raw)["iris-fl"], stack)
+    mocks.run(lambda: Federation("iris-fl", args).superlink_address)
+    parent = f"urn:pulumi:test::modelfleet::{COMPONENT}::iris-fl"
+    specs = [
+        Spec(r.type, r.name, dict(r.inputs), (COMPONENT,), parent)
+        for r in mocks.resources
+        if r.type.startswith("kubernetes:")
+    ]
+    for spec in specs:
+        outcome = run("kubernetes-deployment-hardened", spec.resource_args())
+        assert outcome.messages == [], (spec.name, outcome.messages)
+    for name in ("kubernetes-networkpolicy-required", "modelfleet-residency"):
+        assert run(name, stack_args(specs)).messages == [], name

@@ -14,6 +14,7 @@ import pulumi
 
 from modelfleet.args import EdgeHostArgs
 from modelfleet.federation.container import FederationContainer, FederationContainerArgs
+from modelfleet.federation.kubernetes_site import KubernetesSiteArgs, deploy_site
 
 DATA_MOUNT = "/data/rows.csv"
 """Where a site's file appears inside its SuperNode: the only host path it sees."""
@@ -49,13 +50,33 @@ class FederationRoleArgs(TypedDict):
     """For a site: its rows' file on that host, mounted read-only."""
 
 
+class KubernetesSiteRoleArgs(TypedDict):
+    """A site on a Kubernetes location: its cluster, namespace and claim."""
+
+    location: str
+    """Location name."""
+    jurisdiction: str
+    """The location's jurisdiction, for labels the policy pack reads."""
+    namespace: str
+    """Namespace the SuperNode runs in."""
+    kubeconfig: NotRequired[pulumi.Input[str]]
+    """Kubeconfig contents (a secret); or set context."""
+    context: NotRequired[str]
+    """Kubeconfig context."""
+    claim: str
+    """PersistentVolumeClaim holding the site's rows, mounted read-only."""
+    data_file: str
+    """The rows' file within the claim."""
+
+
 class FederationArgs(TypedDict):
     """Args of :class:`Federation`."""
 
     model: str
     """The model trained (labels, container names)."""
     version: str
-    """The model version the federation starts from (labels)."""
+    """Version label of the federation's containers: the federation image's tag. Not the
+    model's version, so rolling a new serving version out leaves the federation running."""
     classification: str
     """The model data's classification."""
     residency: Sequence[str]
@@ -67,7 +88,9 @@ class FederationArgs(TypedDict):
     aggregator: FederationRoleArgs
     """Where the SuperLink runs."""
     sites: Sequence[FederationRoleArgs]
-    """Where SuperNodes run, one per site."""
+    """Edge sites: a SuperNode container each."""
+    kubernetes_sites: NotRequired[Sequence[KubernetesSiteRoleArgs]]
+    """Kubernetes sites: a SuperNode Deployment each, dialling the aggregator host."""
     tls: FederationTlsArgs
     """SuperLink TLS."""
 
@@ -110,6 +133,8 @@ class Federation(pulumi.ComponentResource):
             )
             for site in args["sites"]
         }
+        for site in args.get("kubernetes_sites", []):
+            deploy_site(f"{name}-{site['location']}", _kubernetes_site_args(args, name, site), self)
         self.superlink_container = pulumi.Output.from_input(superlink_name)
         self.superlink_address = pulumi.Output.from_input(address)
         self.docker_host = pulumi.Output.from_input(aggregator["host"]["docker_host"])
@@ -127,28 +152,62 @@ class Federation(pulumi.ComponentResource):
 
 
 def superlink_address(args: FederationArgs, superlink_name: str) -> str:
-    """What SuperNodes dial: the container by name on a shared engine, else the host."""
+    """What edge SuperNodes dial: the container by name on a shared engine, else the host."""
     aggregator = args["aggregator"]["host"]
     if all(site["host"]["docker_host"] == aggregator["docker_host"] for site in args["sites"]):
         return f"{superlink_name}:{args['port']}"
+    return host_address(args)
+
+
+def host_address(args: FederationArgs) -> str:
+    """The SuperLink's published address on the aggregator host."""
+    aggregator = args["aggregator"]["host"]
     return f"{aggregator['bind']}:{args['port'] + aggregator['port_offset']}"
+
+
+def _role_labels(
+    args: FederationArgs, federation: str, location: str, jurisdiction: str, kind: str
+) -> dict[str, str]:
+    """The labels the pack judges residency by, plus the federation and the role."""
+    return {
+        "modelfleet/model": args["model"],
+        "modelfleet/version": args["version"],
+        "modelfleet/location": location,
+        "modelfleet/classification": args["classification"],
+        "modelfleet/jurisdiction": jurisdiction,
+        "modelfleet/residency": "_".join(args["residency"]),
+        "modelfleet/federation": federation,
+        "modelfleet/role": kind,
+        "managed-by": "modelfleet",
+    }
 
 
 def _labels(
     args: FederationArgs, federation: str, role: FederationRoleArgs, kind: str
 ) -> dict[str, str]:
-    return {
-        "modelfleet/model": args["model"],
-        "modelfleet/version": args["version"],
-        "modelfleet/location": role["location"],
-        "modelfleet/classification": args["classification"],
-        "modelfleet/jurisdiction": role["jurisdiction"],
-        "modelfleet/residency": "_".join(args["residency"]),
-        "modelfleet/federation": federation,
-        "modelfleet/role": kind,
-        "modelfleet/host": role["host"]["name"],
-        "managed-by": "modelfleet",
+    found = _role_labels(args, federation, role["location"], role["jurisdiction"], kind)
+    return {**found, "modelfleet/host": role["host"]["name"]}
+
+
+def _kubernetes_site_args(
+    args: FederationArgs, federation: str, site: KubernetesSiteRoleArgs
+) -> KubernetesSiteArgs:
+    labels = _role_labels(args, federation, site["location"], site["jurisdiction"], "site")
+    site_args: KubernetesSiteArgs = {
+        "federation": federation,
+        "namespace": site["namespace"],
+        "claim": site["claim"],
+        "data_file": site["data_file"],
+        "image": args["image"],
+        "superlink": host_address(args),
+        "ca": args["tls"]["ca"],
+        "labels": labels,
     }
+    if "kubeconfig" in site:
+        site_args["kubeconfig"] = site["kubeconfig"]
+    if "context" in site:
+        site_args["context"] = site["context"]
+    return site_args
 
 
 def _on_engine(role: FederationRoleArgs, args: FederationContainerArgs) -> FederationContainerArgs:

@@ -22,13 +22,29 @@ def _check_host_path(path: str) -> str:
 HostPath = Annotated[str, AfterValidator(_check_host_path)]
 
 
-class SiteSpec(Strict):
-    """One site of a federation: an edge location holding part of the training rows."""
+def _check_file_name(name: str) -> str:
+    if "/" in name or name in {"", ".", ".."}:
+        raise ValueError("must be a file name within the claim, without '/'")
+    return name
 
-    data: HostPath = Field(
-        description="File of the site's rows on its Docker host; mounted read-only, alone."
+
+class SiteSpec(Strict):
+    """One site of a federation: a location holding part of the training rows.
+
+    Edge sites name a file on the Docker host (``data``); Kubernetes sites a
+    PersistentVolumeClaim (``claim``) and the file in it (``data_file``).
+    """
+
+    data: HostPath | None = Field(
+        None, description="Edge: the rows' file on the Docker host; mounted read-only, alone."
     )
-    host: Name | None = Field(None, description="Which host of the location runs the SuperNode.")
+    host: Name | None = Field(None, description="Edge: which host runs the SuperNode.")
+    claim: Name | None = Field(
+        None, description="Kubernetes: the PersistentVolumeClaim holding the rows (read-only)."
+    )
+    data_file: Annotated[str, AfterValidator(_check_file_name)] = Field(
+        "rows.csv", description="Kubernetes: the rows' file within the claim."
+    )
 
 
 class AggregatorTls(Strict):

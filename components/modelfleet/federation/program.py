@@ -10,8 +10,13 @@ from typing import Any
 import pulumi
 
 from modelfleet.args import EdgeHostArgs
-from modelfleet.config import EdgeHost, EdgeLocation, StackConfig
-from modelfleet.federation.component import Federation, FederationArgs, FederationRoleArgs
+from modelfleet.config import EdgeHost, EdgeLocation, KubernetesLocation, StackConfig
+from modelfleet.federation.component import (
+    Federation,
+    FederationArgs,
+    FederationRoleArgs,
+    KubernetesSiteRoleArgs,
+)
 from modelfleet.federation.config import FederationSpec, parse_federations
 from modelfleet.federation.validate import validate
 from modelfleet.stack_args import secret_output
@@ -25,18 +30,52 @@ def federation_args(spec: FederationSpec, stack: StackConfig) -> FederationArgs:
     model = stack.models[spec.model]
     return {
         "model": spec.model,
-        "version": model.version,
+        "version": image_version(spec.image),
         "classification": model.data.classification.value,
         "residency": list(model.data.residency),
         "image": spec.image,
         "port": spec.port,
         "aggregator": _role(stack, spec.aggregator, spec.aggregator_host),
         "sites": [
-            {**_role(stack, location, site.host), "data": site.data}
+            {**_role(stack, location, site.host), "data": str(site.data)}
             for location, site in spec.sites.items()
+            if isinstance(stack.locations[location], EdgeLocation)
+        ],
+        "kubernetes_sites": [
+            _kubernetes_site(stack, location, site.claim or "", site.data_file)
+            for location, site in spec.sites.items()
+            if isinstance(stack.locations[location], KubernetesLocation)
         ],
         "tls": {"ca": spec.tls.ca, "cert": spec.tls.cert, "key": secret_output(spec.tls.key)},
     }
+
+
+def _kubernetes_site(
+    stack: StackConfig, location_name: str, claim: str, data_file: str
+) -> KubernetesSiteRoleArgs:
+    location = stack.locations[location_name]
+    assert isinstance(location, KubernetesLocation), "called for kubernetes sites only"
+    site: KubernetesSiteRoleArgs = {
+        "location": location_name,
+        "jurisdiction": location.jurisdiction,
+        "namespace": location.namespace,
+        "claim": claim,
+        "data_file": data_file,
+    }
+    if location.kubeconfig is not None:
+        site["kubeconfig"] = secret_output(location.kubeconfig)
+    if location.context is not None:
+        site["context"] = location.context
+    return site
+
+
+def image_version(image: str) -> str:
+    """An image reference's tag (or digest), for the version label: ``latest`` when none."""
+    reference = image.split("@", 1)
+    if len(reference) == 2:
+        return reference[1].replace(":", "-")[:63]
+    name, _, tag = reference[0].rpartition(":")
+    return tag if name and "/" not in tag else "latest"
 
 
 def _host_args(host: EdgeHost) -> EdgeHostArgs:
@@ -83,6 +122,7 @@ def run(stack: StackConfig, raw: Mapping[str, Any] | None = None) -> dict[str, F
                 "superlink_container": built[name].superlink_container,
                 "docker_host": built[name].docker_host,
                 "site_containers": built[name].site_containers,
+                "sites": len(spec.sites),
                 "rounds": spec.rounds,
                 "min_clients": spec.required_clients,
                 "local_epochs": spec.local_epochs,

@@ -163,7 +163,7 @@ def settings_of(federation: Mapping[str, Any]) -> RunSettings:
     """Run settings from a stack's ``federations`` export."""
     return RunSettings(
         rounds=int(federation["rounds"]),
-        sites=len(federation["site_containers"]),
+        sites=int(federation["sites"]),
         min_clients=int(federation["min_clients"]),
         local_epochs=int(federation["local_epochs"]),
         round_timeout_s=float(federation["round_timeout_s"]),

@@ -8,15 +8,22 @@ placement rules of :mod:`modelfleet.rules` for the aggregator and every site.
 from collections.abc import Mapping
 from typing import Any
 
-from modelfleet.config import EdgeLocation, StackConfig
-from modelfleet.federation.config import FederationSpec, parse_federations, validation_errors
+from modelfleet.config import EdgeLocation, KubernetesLocation, StackConfig
+from modelfleet.federation.config import (
+    FederationSpec,
+    SiteSpec,
+    parse_federations,
+    validation_errors,
+)
 from modelfleet.federation.placement import plan_federation
 from modelfleet.rules import PolicyConfig
 from modelfleet.stackfile import ConfigIssue, key_path
 
 SECTION = "federations"
-DEPLOYABLE_KINDS = ("edge",)
-"""Kinds this version deploys SuperLinks and SuperNodes to (kubernetes: docs/federation.md)."""
+AGGREGATOR_KINDS = ("edge",)
+"""Kinds this version runs a SuperLink on."""
+SITE_KINDS = ("edge", "kubernetes")
+"""Kinds this version runs a SuperNode on."""
 
 
 def validate(
@@ -61,6 +68,10 @@ def _references(name: str, spec: FederationSpec, stack: StackConfig) -> list[Con
     roles += [(("sites", site), site, s.host) for site, s in spec.sites.items()]
     for keys, location_name, host in roles:
         issues += _location_issues(name, keys, location_name, host, stack)
+    for site, site_spec in spec.sites.items():
+        location = stack.locations.get(site)
+        if location is not None:
+            issues += _data_issues(_path(name, "sites", site), location, site_spec)
     if spec.required_clients > len(spec.sites):
         issues.append(
             ConfigIssue(
@@ -79,17 +90,39 @@ def _location_issues(
     if location is None:
         known = ", ".join(sorted(stack.locations)) or "none"
         return [ConfigIssue(path, f"unknown location {location_name!r} ({known})")]
-    if not isinstance(location, EdgeLocation):
+    kinds = AGGREGATOR_KINDS if keys == ("aggregator",) else SITE_KINDS
+    if location.kind not in kinds:
+        role = "an aggregator" if keys == ("aggregator",) else "a site"
         return [
             ConfigIssue(
                 path,
                 f"location {location_name!r} is of kind {location.kind}; this version runs "
-                f"federations on {', '.join(DEPLOYABLE_KINDS)} locations only",
+                f"{role} on {' or '.join(kinds)} locations only",
             )
         ]
+    if not isinstance(location, EdgeLocation):
+        return []
     hosts = [h.name for h in location.hosts]
     if host is not None and host not in hosts:
         host_keys = ("aggregator_host",) if keys == ("aggregator",) else (*keys, "host")
         reason = f"unknown host {host!r} of {location_name} ({', '.join(hosts)})"
         return [ConfigIssue(_path(name, *host_keys), reason)]
     return []
+
+
+def _data_issues(path: str, location: object, site: SiteSpec) -> list[ConfigIssue]:
+    """Edge sites name a file on the host; Kubernetes sites a claim: each only its own key."""
+    if isinstance(location, KubernetesLocation):
+        wrong = [key for key in ("data", "host") if getattr(site, key) is not None]
+        missing = [] if site.claim is not None else ["claim"]
+        kind = "a kubernetes"
+    elif isinstance(location, EdgeLocation):
+        wrong = ["claim"] if site.claim is not None else []
+        missing = [] if site.data is not None else ["data"]
+        kind = "an edge"
+    else:
+        return []
+    return [
+        *(ConfigIssue(f"{path}.{key}", f"required for {kind} site") for key in missing),
+        *(ConfigIssue(f"{path}.{key}", f"not used by {kind} site") for key in wrong),
+    ]
