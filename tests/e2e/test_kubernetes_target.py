@@ -244,7 +244,8 @@ def test_refresh_shows_a_change_made_by_hand_and_a_forced_up_restores_it(
         conflict.value
     )
     # WHEN told to (PULUMI_K8S_ENABLE_PATCH_FORCE; or the pulumi.com/patchForce annotation)
-    endpoint_stack.stack.workspace.env_vars["PULUMI_K8S_ENABLE_PATCH_FORCE"] = "true"
+    workspace = endpoint_stack.stack.workspace
+    workspace.env_vars = {**workspace.env_vars, "PULUMI_K8S_ENABLE_PATCH_FORCE": "true"}
     assert endpoint_stack.stack.preview().change_summary == {"same": 9, "update": 1}
     restored = endpoint_stack.up()
     # THEN `up` puts the declared maximum back on the cluster
