@@ -60,13 +60,13 @@ def run(*command: str, namespace: str | None = None, check: bool = True) -> str:
 
 @dataclass(frozen=True)
 class Link:
-    """One simulated host's namespace and the veth pair that is its only way out."""
+    """One simulated host's namespace and the TUN pair that is its only way out."""
 
     namespace: str
     outer: str
-    """The veth end on this machine."""
+    """The TUN device on this machine."""
     inner: str
-    """The veth end inside the namespace."""
+    """The TUN device inside the namespace."""
     address: str
     """The namespace's address: where its engine, sshd and published ports listen."""
     gateway: str
