@@ -3,7 +3,12 @@
 import pytest
 
 from modelfleet import rulebook
+from modelfleet.errors import EdgeHostError
+from modelfleet.policy.read.types import EDGE_CONTAINER
 from modelfleet.rulebook import Check, Rule
+from modelfleet.stackfile import ConfigError, parse
+from modelfleet.targets.edge.connect import EdgeTarget, docker_client
+from tests.policy.builders import Spec, run, stack_config
 
 
 @pytest.mark.parametrize("rule", rulebook.RULES.values(), ids=lambda r: r.id)
@@ -37,3 +42,31 @@ def test_a_value_the_message_does_not_take_is_a_mistake_not_ignored():
         rulebook.AWS_REGION.text(url="x")
     with pytest.raises(TypeError, match="given \\[\\]"):
         rulebook.AWS_REGION.text()
+
+
+def test_plain_tcp_is_refused_in_the_same_words_by_validate_the_target_and_the_pack():
+    # GIVEN an edge host reached over plain tcp://, and the rule's words
+    words = rulebook.EDGE_PLAIN_TCP.text()
+    raw = stack_config(
+        {"classification": "internal"},
+        "plant",
+        {
+            "kind": "edge",
+            "jurisdiction": "FR",
+            "hosts": [{"name": "gw", "docker_host": "tcp://gw:2375"}],
+        },
+    )
+    # WHEN validate, the edge target and the policy pack each meet it
+    with pytest.raises(ConfigError) as validated:
+        parse(raw)
+    target = EdgeTarget(host="gw", location="plant", docker_host="tcp://gw:2375")
+    with pytest.raises(EdgeHostError) as built, docker_client(target):
+        pass
+    container = Spec(EDGE_CONTAINER, "fraud-scorer-plant-gw", {"docker_host": "tcp://gw:2375"})
+    checked = run(rulebook.EDGE_SECURE_TRANSPORT.id, container.resource_args())
+    # THEN each says the rule's words after what it is about
+    assert [str(issue) for issue in validated.value.issues] == [
+        f"modelfleet:locations.plant.hosts[0].docker_host: {words}"
+    ]
+    assert str(built.value) == f"{target}: {words}"
+    assert checked.messages == [f"Docker host 'tcp://gw:2375': {words}"]
