@@ -24,6 +24,7 @@ def main() -> None:
         ["bench.engine_preview", *quick],
         ["bench.edge_rollout", *quick],
         ["bench.provider_profile"],
+        ["bench.registry_bandwidth"],
     ]
     parts.append(["bench.report"])
     for module, *args in parts:

@@ -17,6 +17,7 @@ import numpy as np
 from bench import program_eval
 from bench.image_bench import markdown as image_markdown
 from bench.machine import REPO, RESULTS
+from bench.registry_bandwidth import markdown as registry_markdown
 
 KINDS = program_eval.KINDS
 IMAGE_NOTES = """
@@ -25,6 +26,10 @@ Cold build on this machine (no layer cache, local debootstrap base already made)
 debootstrap base itself takes about 2.5 min once. The in-process floor is the same
 model.onnx run by onnxruntime in the benchmark's process; the server's extra cost is
 HTTP on loopback through Docker's port forwarding, JSON, and the Python client itself."""
+
+
+NOTES = REPO / "bench" / "notes"
+"""Hand-kept sections: one Markdown file per long-running measurement."""
 
 
 def read(name: str) -> dict[str, Any] | None:
@@ -530,7 +535,16 @@ def render() -> str:
     image = read("image.json")
     if image:
         lines += [image_markdown(image), IMAGE_NOTES.strip("\n"), ""]
-    return "\n".join(lines)
+    bandwidth = read("registry_bandwidth.json")
+    if bandwidth:
+        lines += [registry_markdown(bandwidth), ""]
+    return "\n".join(lines + notes())
+
+
+def notes() -> list[str]:
+    """Sections measured by runs this report cannot repeat cheaply (the edge lab, the
+    federation e2e): their tables and findings, as written from those runs' output."""
+    return [path.read_text().rstrip("\n") + "\n" for path in sorted(NOTES.glob("*.md"))]
 
 
 def main() -> None:
