@@ -19,7 +19,7 @@ import pytest
 from docker.models.networks import Network
 
 from modelfleet import EdgeContainerError, EdgeHostError
-from modelfleet.targets.edge import handover
+from modelfleet.targets.edge import handover, lifecycle
 from modelfleet.targets.edge.crud import EdgeContainerProvider
 from tests.integration.edge_fixtures import SECRET, edge_props, free_port, get, silent_listener
 
@@ -309,6 +309,53 @@ def test_delete_leaves_no_container_and_tolerates_one_already_gone(
 
     # THEN nothing labelled managed-by=modelfleet is left for this model
     assert ours(docker_engine, model) == []
+
+
+def test_delete_succeeds_when_another_client_removes_a_container_meanwhile(
+    provider: EdgeContainerProvider,
+    edge_test_image: str,
+    model: str,
+    docker_engine: docker.DockerClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN this resource's container and another with the same model, host and location
+    # labels (a replacement, or another stack's), which its owner removes at the worst
+    # moment: after the provider lists the labels' containers, before it inspects them.
+    # A destroy racing a cleanup met this: "delete failed: No such container: <id>".
+    created = provider.create(edge_props(edge_test_image, model, free_port()))
+    other = provider.create(edge_props(edge_test_image, model, free_port()))
+    listing = docker.api.client.APIClient.containers
+
+    def listed_then_removed(api: Any, *args: Any, **kwargs: Any) -> Any:
+        found = listing(api, *args, **kwargs)
+        if any(entry["Id"] == other.id for entry in found):
+            docker_engine.containers.get(other.id).remove(force=True)
+        return found
+
+    monkeypatch.setattr(docker.api.client.APIClient, "containers", listed_then_removed)
+
+    # WHEN the engine deletes this resource THEN the delete succeeds: gone is deleted
+    provider.delete(created.id, created.outs or {})
+    monkeypatch.undo()
+    assert ours(docker_engine, model) == []
+
+
+def test_retire_treats_a_container_gone_or_going_as_retired(
+    edge_test_image: str, model: str, docker_engine: docker.DockerClient
+) -> None:
+    # GIVEN a handle on a container that another client has already removed
+    created = EdgeContainerProvider().create(edge_props(edge_test_image, model, free_port()))
+    stale = docker_engine.containers.get(created.id)
+    docker_engine.containers.get(created.id).remove(force=True)
+    # WHEN it is retired and removed through the stale handle THEN both are done, not errors
+    lifecycle.retire(stale)
+    lifecycle.remove(stale)
+    # AND an engine error that is not about a missing container still surfaces
+    busy = docker.errors.APIError("conflict", explanation="port is already allocated")
+    assert not lifecycle.gone(busy)
+    assert lifecycle.gone(
+        docker.errors.APIError("x", explanation="removal of container abc is already in progress")
+    )
 
 
 def test_an_image_that_cannot_be_pulled_names_the_image_not_the_password(

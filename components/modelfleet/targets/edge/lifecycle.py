@@ -118,9 +118,12 @@ def remove_leftovers(client: docker.DockerClient, spec: Spec) -> None:
     """
     identity = ("modelfleet/model", "modelfleet/host", "modelfleet/location")
     selector = [f"{key}={spec.labels[key]}" for key in identity if key in spec.labels]
-    for container in client.containers.list(all=True, filters={"label": selector}):
+    # ignore_removed: a container removed by someone else between the listing and its
+    # inspection is skipped, not an error.
+    listed = client.containers.list(all=True, filters={"label": selector}, ignore_removed=True)
+    for container in listed:
         if set(container.attrs["NetworkSettings"]["Networks"]) == {STAGING_NETWORK}:
-            container.remove(force=True)
+            remove(container)
 
 
 def get(client: docker.DockerClient, id_or_name: str) -> Container | None:
@@ -138,11 +141,36 @@ def image_labels(container: Container) -> dict[str, str]:
 
 
 def retire(container: Container) -> None:
+    """Stop, then remove; a container someone else removed meanwhile is already retired."""
     try:
         container.stop(timeout=STOP_GRACE_S)
+    except docker.errors.APIError as error:
+        if not gone(error):
+            raise
+        return
+    remove(container)
+
+
+def remove(container: Container) -> None:
+    """Force-remove ``container``; already gone, or going, is done."""
+    try:
         container.remove(force=True)
-    except docker.errors.NotFound:
-        pass
+    except docker.errors.APIError as error:
+        if not gone(error):
+            raise
+
+
+def gone(error: docker.errors.APIError) -> bool:
+    """The engine says the container no longer exists, or is being removed right now.
+
+    404 ``No such container`` (``docker.errors.NotFound``); some engines answer a
+    removed container with 500 and the same words; 409 ``removal of container ... is
+    already in progress`` when another client removes it at the same moment.
+    """
+    words = str(error.explanation or error).lower()
+    return isinstance(error, docker.errors.NotFound) or any(
+        phrase in words for phrase in ("no such container", "is already in progress")
+    )
 
 
 def logs(container: Container) -> str:
