@@ -1,9 +1,12 @@
 """The ``modelfleet`` command: check stack config in a pull request, without the engine.
 
-Exit codes: 0 valid (and, for ``plan``, every placement allowed); 1 some placement
-refused; 2 invalid config, one ``error: <key path>: <reason>`` line per problem.
-``validate`` also prints a ``note: <key path>: ...`` line for each key a target does
-not use (SageMaker sizes by instance type, not ``resources.cpu``), and still exits 0.
+Exit codes: 0 valid (and, for ``plan``, every placement and federation allowed); 1 some
+placement or federation refused; 2 invalid config, one ``error: <key path>: <reason>``
+line per problem. ``validate`` also prints a ``note: <key path>: ...`` line for each key
+a target does not use (SageMaker sizes by instance type, not ``resources.cpu``), and
+still exits 0. ``validate`` refuses a federation outside its model's residency (exit 2);
+``plan`` shows it REFUSED in the federation table with its key path (exit 1).
+``federate`` runs a deployed federation (``modelfleet.federation.runner``).
 """
 
 import argparse
@@ -13,11 +16,25 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
+from pydantic import TypeAdapter
 
 from modelfleet.config import StackConfig
+from modelfleet.federation import placement as federation_placement
+from modelfleet.federation import validate as federation_validate
+from modelfleet.federation.config import Federations, parse_federations
+from modelfleet.federation.placement import FederationVerdict
 from modelfleet.policy.pack_config import policy_config
 from modelfleet.rules import PolicyConfig, Verdict, plan
-from modelfleet.stackfile import ConfigError, ConfigIssue, find_stack_file, load_stack_file, notes
+from modelfleet.stackfile import (
+    ConfigError,
+    ConfigIssue,
+    find_stack_file,
+    key_path,
+    load_stack_sections,
+    notes,
+    parse,
+    stack_name,
+)
 
 EXIT_OK, EXIT_REFUSED, EXIT_INVALID = 0, 1, 2
 
@@ -41,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.add_argument("--watch", action="store_true", help="refresh in place until Ctrl-C")
     status.add_argument("--interval", type=float, default=5.0, help="seconds between refreshes")
+    commands.add_parser(
+        "federate",
+        add_help=False,
+        help="run a deployed federation, then build the next serving image "
+        "(--stack NAME --federation F --version V)",
+    )
     return parser
 
 
@@ -70,16 +93,24 @@ def render_table(verdicts: Sequence[Verdict], markdown: bool) -> str:
     """The placement table: model, location, kind, jurisdiction, image, verdict."""
     header = ("model", "location", "kind", "jurisdiction", "image", "verdict")
     rows = [
-        (
-            v.model,
-            v.location,
-            v.kind,
-            v.jurisdiction,
-            v.image,
-            "allowed" if v.allowed else f"REFUSED: {v.reason}",
-        )
+        (v.model, v.location, v.kind, v.jurisdiction, v.image, _verdict(v.allowed, v.reason))
         for v in verdicts
     ]
+    return _grid(header, rows, markdown)
+
+
+def render_federation_table(verdicts: Sequence[FederationVerdict], markdown: bool) -> str:
+    """The federation table: each federation's aggregator, then its sites, and verdicts."""
+    if not markdown:
+        return federation_placement.federation_table(list(verdicts))
+    return _grid(federation_placement.HEADER, federation_placement.rows(verdicts), markdown)
+
+
+def _verdict(allowed: bool, reason: str) -> str:
+    return "allowed" if allowed else f"REFUSED: {reason}"
+
+
+def _grid(header: Sequence[str], rows: Sequence[Sequence[str]], markdown: bool) -> str:
     if markdown:
         lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         lines += [
@@ -97,42 +128,98 @@ def stack_file_schema() -> dict[str, object]:
     """JSON Schema of a ``Pulumi.<stack>.yaml``: the ``modelfleet:*`` keys under ``config``."""
     inner = StackConfig.model_json_schema()
     sections = {f"modelfleet:{key}": value for key, value in inner["properties"].items()}
+    defs = dict(inner.get("$defs", {}))
+    federations = TypeAdapter(Federations).json_schema(ref_template="#/$defs/{model}")
+    defs.update(federations.pop("$defs", {}))
+    sections["modelfleet:federations"] = {
+        "title": "Federations",
+        "description": "Federated training: each trains a model at its sites and "
+        "aggregates at one location (docs/federation.md).",
+        **federations,
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "modelfleet stack file",
         "type": "object",
         "properties": {"config": {"type": "object", "properties": sections}},
-        "$defs": inner.get("$defs", {}),
+        "$defs": defs,
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["federate"]:
+        from modelfleet.federation import runner  # the engine and Docker load only here
+
+        return runner.main(arguments[1:])
+    args = _parser().parse_args(arguments)
     if args.command == "schema":
         print(json.dumps(stack_file_schema(), indent=2))
         return EXIT_OK
     try:
-        config = load_stack_file(find_stack_file(args.stack, Path.cwd()))
+        path = find_stack_file(args.stack, Path.cwd())
+        sections = load_stack_sections(path)
+        config = parse(sections, decrypted=False, stack=stack_name(path))
+        federations = parse_federations(sections.get("federations"))
         if args.command == "validate":
-            for note in notes(config):
-                print(f"note: {note}", file=sys.stderr)
-            print(f"ok: {len(config.models)} models, {len(config.locations)} locations")
-            return EXIT_OK
+            return _validate(config, sections.get("federations"))
         if args.command == "status":
             from modelfleet import fleet_status  # rich and the probes load only when used
 
             return fleet_status.main(args.stack, config, args.format, args.watch, args.interval)
-        verdicts = plan(config, load_policy_config(args.policy_config))
+        policy = load_policy_config(args.policy_config)
+        verdicts = plan(config, policy)
     except ConfigError as exc:
-        for issue in exc.issues:
-            print(f"error: {issue}", file=sys.stderr)
-        return EXIT_INVALID
+        return _invalid(exc.issues)
     if args.command == "graph":
         from modelfleet import fleet_graph  # graphviz loads only when drawing
 
         return fleet_graph.write(config, verdicts, args.format, args.stack, sys.stdout.buffer)
-    print(render_table(verdicts, markdown=args.format == "markdown"))
-    return EXIT_OK if all(v.allowed for v in verdicts) else EXIT_REFUSED
+    return _plan(config, federations, verdicts, policy, markdown=args.format == "markdown")
+
+
+def _invalid(issues: Sequence[ConfigIssue]) -> int:
+    for issue in issues:
+        print(f"error: {issue}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _validate(config: StackConfig, raw_federations: object) -> int:
+    """``validate``: notes, then the federations' placement rules (refusals exit 2)."""
+    raw = raw_federations if isinstance(raw_federations, dict) else {}
+    refused = federation_validate.placement_issues(raw, config, PolicyConfig())
+    if refused:
+        return _invalid(refused)
+    for note in [*notes(config), *federation_validate.notes(raw)]:
+        print(f"note: {note}", file=sys.stderr)
+    federations = f", {len(raw)} federations" if raw else ""
+    print(f"ok: {len(config.models)} models, {len(config.locations)} locations{federations}")
+    return EXIT_OK
+
+
+def _plan(
+    config: StackConfig,
+    federations: Federations,
+    verdicts: Sequence[Verdict],
+    policy: PolicyConfig,
+    markdown: bool,
+) -> int:
+    """The placement table, the federation table beside it; exit 1 on any refusal."""
+    federated = [
+        verdict
+        for name, spec in federations.items()
+        for verdict in federation_placement.plan_federation(name, spec, config, policy)
+    ]
+    print(render_table(verdicts, markdown))
+    if federated:
+        print()
+        print(render_federation_table(federated, markdown))
+    for verdict in federated:
+        if not verdict.allowed:
+            path = key_path(("federations", verdict.federation, *verdict.keys))
+            print(f"refused: {path}: {verdict.reason}", file=sys.stderr)
+    allowed = all(v.allowed for v in verdicts) and all(v.allowed for v in federated)
+    return EXIT_OK if allowed else EXIT_REFUSED
 
 
 if __name__ == "__main__":

@@ -10,8 +10,17 @@ import pulumi
 from pulumi.runtime.config import is_config_secret
 
 from modelfleet.endpoint import ModelEndpoint
+from modelfleet.federation import program as federation_program
+from modelfleet.federation import validate as federation_validate
 from modelfleet.stack_args import endpoint_args
-from modelfleet.stackfile import NAMESPACE, PLAINTEXT_OPT_IN, SECTIONS, ConfigError, parse
+from modelfleet.stackfile import (
+    NAMESPACE,
+    OPTIONAL_SECTIONS,
+    PLAINTEXT_OPT_IN,
+    SECTIONS,
+    ConfigError,
+    parse,
+)
 
 COLLECTOR_THRESHOLDS = (50_000, 20, 100)
 """Young-generation allocations between cyclic collections, then the older generations' ratios.
@@ -34,16 +43,23 @@ def collect_less_often() -> None:
 
 
 def run() -> None:
-    """Validate the stack's ``modelfleet`` config, build the endpoints, export what people need."""
+    """Validate the stack's ``modelfleet`` config, build the endpoints and federations,
+    export what people need."""
     config = pulumi.Config(NAMESPACE)
-    sections = {key: value for key in SECTIONS if (value := config.get_object(key)) is not None}
+    keys = (*SECTIONS, *OPTIONAL_SECTIONS)
+    sections = {key: value for key in keys if (value := config.get_object(key)) is not None}
     if config.get_bool(PLAINTEXT_OPT_IN):
         sections[PLAINTEXT_OPT_IN] = True
     # The engine decrypts secrets for the program, but says which keys hold one: a
     # secret-typed value in a section that holds none was set without --secret.
-    held = [key for key in SECTIONS if is_config_secret(f"{NAMESPACE}:{key}")]
+    held = [key for key in keys if is_config_secret(f"{NAMESPACE}:{key}")]
+    federations = sections.get("federations")
     try:
         stack = parse(sections, secret_sections=held, stack=pulumi.get_stack())
+        # Federations outside their model's residency are refused before any resource.
+        refused = federation_validate.validate(federations, stack) if federations else []
+        if refused:
+            raise ConfigError(refused)
     except ConfigError as exc:
         raise pulumi.RunError(str(exc)) from None
     endpoints = {model: ModelEndpoint(model, args) for model, args in endpoint_args(stack).items()}
@@ -56,3 +72,5 @@ def run() -> None:
             lambda tables: [row for table in tables for row in table]
         ),
     )
+    if federations:
+        federation_program.run(stack, federations)

@@ -492,3 +492,65 @@ LABELS_PRESENT = rule(
     POLICY,
     policy="modelfleet-labels-present",
 )
+
+# --- federations (modelfleet.federation) ---------------------------------------------------
+
+_F = "modelfleet:federations.<federation>"
+FEDERATION_MODEL = rule(
+    "federation-model-exists", "unknown model {model!r} ({known})", VALIDATE, key=f"{_F}.model"
+)
+FEDERATION_LOCATION = rule(
+    "federation-location-exists",
+    "unknown location {location!r} ({known})",
+    VALIDATE,
+    key=f"{_F}.aggregator, {_F}.sites.<location>",
+)
+FEDERATION_KIND = rule(
+    "federation-location-kind",
+    "location {location!r} is of kind {kind}; this version runs {role} on {kinds} locations only",
+    VALIDATE,
+    key=f"{_F}.aggregator, {_F}.sites.<location>",
+)
+FEDERATION_HOST = rule(
+    "federation-host-exists",
+    "unknown host {host!r} of {location} ({hosts})",
+    VALIDATE,
+    key=f"{_F}.aggregator_host, {_F}.sites.<location>.host",
+)
+FEDERATION_SITE_DATA = rule(
+    "federation-site-data",
+    "required for {kind} site",
+    VALIDATE,
+    key=f"{_F}.sites.<location>.data, {_F}.sites.<location>.claim",
+)
+FEDERATION_SITE_KEY_UNUSED = rule(
+    "federation-site-key-unused",
+    "not used by {kind} site",
+    VALIDATE,
+    key=f"{_F}.sites.<location>.data, {_F}.sites.<location>.host, {_F}.sites.<location>.claim",
+)
+FEDERATION_MIN_CLIENTS = rule(
+    "federation-min-clients",
+    "{required} exceeds the federation's {sites} site(s)",
+    VALIDATE,
+    key=f"{_F}.min_clients",
+)
+FEDERATION_TLS = rule(
+    "federation-tls-required",
+    "not set, and `up` deploys no federation without its SuperLink's TLS: set "
+    "'{path}.ca' and '{path}.cert' (PEM) with `pulumi config set --path`, and "
+    "'{path}.key' with `pulumi config set --secret --path`",
+    VALIDATE,
+    key=f"{_F}.tls",
+)
+FEDERATION_PLACEMENT = rule(
+    "federation-placement",
+    "A federation's aggregator and every site pass the placement rules of its model's data "
+    "(placement-inside-residency, placement-policy-jurisdictions, "
+    "placement-restricted-not-public): model updates are derived from the data.",
+    VALIDATE,
+    PLAN,
+    POLICY,
+    key=f"{_F}.aggregator, {_F}.sites.<location>",
+    policy="modelfleet-residency",
+)

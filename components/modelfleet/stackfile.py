@@ -22,18 +22,23 @@ from modelfleet.config import (
     StackConfig,
 )
 from modelfleet.errors import ConfigError, ConfigIssue
+from modelfleet.federation.config import parse_federations, validation_errors
 from modelfleet.images import checks as images
 from modelfleet.keypaths import NAMESPACE
 from modelfleet.keypaths import segment as _segment
 from modelfleet.stack_args import location_args, model_args
 
 SECTIONS = ("models", "locations", "placements")
+OPTIONAL_SECTIONS = ("federations",)
+"""Sections outside :class:`StackConfig`: ``federations`` (modelfleet.federation) is
+checked against it, so it is parsed after it."""
 PLAINTEXT_OPT_IN = "test_only_plaintext_secrets"
 """The one key that lets a stack file hold secrets in plain text: ``true`` in a stack that
 exists only for tests. Named so that no one sets it by accident and a reviewer sees it."""
 
 __all__ = [
     "NAMESPACE",
+    "OPTIONAL_SECTIONS",
     "PLAINTEXT_OPT_IN",
     "SECTIONS",
     "ConfigError",
@@ -41,6 +46,7 @@ __all__ = [
     "cross_checks",
     "find_stack_file",
     "load_stack_file",
+    "load_stack_sections",
     "notes",
     "parse",
     "plaintext_secrets",
@@ -98,14 +104,16 @@ def parse(
     """
     sections = dict(sections)
     opted_in = sections.pop(PLAINTEXT_OPT_IN, False) is True
+    federations = sections.pop("federations", None)
     try:
         config = StackConfig.model_validate(sections)
     except ValidationError as exc:
         raise ConfigError(
             [ConfigIssue(key_path(e["loc"]), _reason(e)) for e in exc.errors()]
         ) from None
-    issues = [] if opted_in else _in_clear(config, decrypted, secret_sections)
-    issues += cross_checks(config)
+    issues = cross_checks(config) + _federation_issues(federations, config, decrypted)
+    if not opted_in:
+        issues = _in_clear(config, federations, decrypted, secret_sections) + issues
     if stack is not None:
         issues += [
             issue
@@ -117,15 +125,41 @@ def parse(
     return config
 
 
+def _federation_issues(raw: object, config: StackConfig, decrypted: bool) -> list[ConfigIssue]:
+    """Shape and references of ``modelfleet:federations``; the program also needs its TLS."""
+    if raw is None:
+        return []
+    if not isinstance(raw, Mapping):
+        return [ConfigIssue(f"{NAMESPACE}:federations", "expected a mapping of federation names")]
+    from modelfleet.federation import validate  # it builds on this module: imported here
+
+    return validate.check(raw, config, deploying=decrypted)
+
+
 def _in_clear(
-    config: StackConfig, decrypted: bool, secret_sections: Collection[str] | None
+    config: StackConfig,
+    federations: object,
+    decrypted: bool,
+    secret_sections: Collection[str] | None,
 ) -> list[ConfigIssue]:
+    found = plaintext_secrets(config) + _federation_secrets(federations)
     if not decrypted:
-        return plaintext_secrets(config)
+        return found
     if secret_sections is None:
         return []
     held = {f"{NAMESPACE}:{section}" for section in secret_sections}
-    return [issue for issue in plaintext_secrets(config) if issue.path.split(".")[0] not in held]
+    return [issue for issue in found if issue.path.split(".")[0] not in held]
+
+
+def _federation_secrets(raw: object) -> list[ConfigIssue]:
+    """Plain-text secrets (the SuperLink's TLS key) in a federations map that parses."""
+    if not isinstance(raw, Mapping) or validation_errors(raw):
+        return []
+    return [
+        ConfigIssue(path, rulebook.SECRET_IN_PLAINTEXT.text(path=path))
+        for path, secret in _secrets(parse_federations(raw), f"{NAMESPACE}:federations")
+        if secret.ciphertext is None
+    ]
 
 
 def _secrets(value: object, path: str) -> Iterator[tuple[str, Secret]]:
@@ -237,11 +271,11 @@ def sections_from_stack_file(document: object) -> dict[str, Any]:
         namespace, sep, name = str(key).partition(":")
         if namespace != NAMESPACE or not sep:
             continue  # other packages' config (aws:region, ...) is theirs to check
-        if name not in (*SECTIONS, PLAINTEXT_OPT_IN):
+        if name not in (*SECTIONS, *OPTIONAL_SECTIONS, PLAINTEXT_OPT_IN):
+            known = ", ".join((*SECTIONS, *OPTIONAL_SECTIONS))
             issues.append(
                 ConfigIssue(
-                    f"{NAMESPACE}:{_segment(name)}",
-                    rulebook.UNKNOWN_SECTION.text(sections=", ".join(SECTIONS)),
+                    f"{NAMESPACE}:{_segment(name)}", rulebook.UNKNOWN_SECTION.text(sections=known)
                 )
             )
         else:
@@ -253,6 +287,12 @@ def sections_from_stack_file(document: object) -> dict[str, Any]:
 
 def load_stack_file(path: Path) -> StackConfig:
     """Read and validate a stack file without the Pulumi engine (secrets still encrypted)."""
+    return parse(load_stack_sections(path), decrypted=False, stack=stack_name(path))
+
+
+def load_stack_sections(path: Path) -> dict[str, Any]:
+    """The raw ``modelfleet:*`` sections of a stack file, for :func:`parse` (and, since
+    ``federations`` is not part of :class:`StackConfig`, for whoever reads that too)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -266,7 +306,7 @@ def load_stack_file(path: Path) -> StackConfig:
         raise ConfigError(
             [ConfigIssue(str(path), f"YAML syntax error{where}: {problem}")]
         ) from None
-    return parse(sections_from_stack_file(document), decrypted=False, stack=stack_name(path))
+    return sections_from_stack_file(document)
 
 
 def stack_name(path: Path) -> str | None:

@@ -21,7 +21,6 @@ from typing import Any
 
 import docker
 import numpy as np
-import pulumi
 import pytest
 import requests
 from cryptography import x509
@@ -36,10 +35,9 @@ from sklearn.model_selection import train_test_split
 from modelfleet import program as stack_program
 from modelfleet.automation import LOCAL_PASSPHRASE, engine_env
 from modelfleet.edge.connect import EdgeTarget
-from modelfleet.federation import program as federation_program
 from modelfleet.federation import runner
 from modelfleet.federation.component import DATA_MOUNT
-from modelfleet.stackfile import NAMESPACE, SECTIONS, parse
+from modelfleet.stackfile import NAMESPACE
 
 REPO = Path(__file__).resolve().parents[2]
 STACK = "local-federation"
@@ -126,14 +124,6 @@ def split_iris(directory: Path) -> IrisSplit:
     return IrisSplit(files, test_x, test_y)
 
 
-def inline_program() -> None:
-    """The stack program with federations wired in (docs/federation.md: the lead's wiring)."""
-    stack_program.run()
-    config = pulumi.Config(NAMESPACE)
-    sections = {key: value for key in SECTIONS if (value := config.get_object(key)) is not None}
-    federation_program.run(parse(sections))
-
-
 @dataclass
 class FederationStack:
     """The deployed stack and what the test made for it."""
@@ -195,7 +185,7 @@ def federation_stack(
         work_dir=str(project), env_vars=engine_env(state, LOCAL_PASSPHRASE)
     )
     stack = auto.create_or_select_stack(
-        stack_name=STACK, project_name="modelfleet", program=inline_program, opts=options
+        stack_name=STACK, project_name="modelfleet", program=stack_program.run, opts=options
     )
     prefix = f"{NAMESPACE}:federations.{FEDERATION}"
     settings = {

@@ -126,7 +126,12 @@ def test_schema_describes_the_stack_file(capsys):
     assert cli.main(["schema"]) == 0
     schema = json.loads(capsys.readouterr().out)
     sections = schema["properties"]["config"]["properties"]
-    assert set(sections) == {"modelfleet:models", "modelfleet:locations", "modelfleet:placements"}
+    assert set(sections) == {
+        "modelfleet:models",
+        "modelfleet:locations",
+        "modelfleet:placements",
+        "modelfleet:federations",
+    }
     assert "EdgeHost" in schema["$defs"]
     assert schema["$defs"]["EdgeHost"]["additionalProperties"] is False
 
@@ -177,3 +182,129 @@ def test_validate_notes_keys_a_target_does_not_use(tmp_path, capsys):
         "note: modelfleet:models.fraud-scorer.scaling.max: not used by the edge site at "
         "'plant-lyon': each host runs one container"
     ) in err
+
+
+def federation_stack(tmp_path: Path, aggregator_jurisdiction: str) -> Path:
+    """The shipped local-federation stack, its aggregator moved to another country."""
+    text = (REPO / "stacks" / "Pulumi.local-federation.yaml").read_text()
+    moved = text.replace("jurisdiction: DE", f"jurisdiction: {aggregator_jurisdiction}")
+    path = tmp_path / "Pulumi.fed.yaml"
+    path.write_text(moved)
+    return path
+
+
+def test_the_local_federation_stack_validates_and_notes_its_tls_is_set_later(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert cli.main(["validate", "--stack", "local-federation"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "ok: 1 models, 3 locations, 1 federations\n"
+    assert err.startswith("note: modelfleet:federations.iris-fl.tls: not set, and `up` deploys")
+
+
+def test_validate_refuses_an_aggregator_outside_the_residency_naming_its_key(tmp_path, capsys):
+    assert cli.main(["validate", "--stack", str(federation_stack(tmp_path, "US"))]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: modelfleet:federations.iris-fl.aggregator: US is outside the model's residency (EU)"
+    ]
+
+
+def test_plan_prints_the_federation_table_and_refuses_an_aggregator_outside_the_residency(
+    tmp_path, capsys
+):
+    # GIVEN the local-federation stack with its aggregator in the US, for EU data
+    stack = federation_stack(tmp_path, "US")
+    # WHEN plan runs THEN it exits 1, the federation table below the placement table ...
+    assert cli.main(["plan", "--stack", str(stack)]) == 1
+    out, err = capsys.readouterr()
+    placements, federations = out.split("\n\n")
+    assert [line.split()[-1] for line in placements.splitlines()[1:]] == ["allowed", "allowed"]
+    rows = [line.split(None, 6) for line in federations.splitlines()]
+    assert rows[0] == list(placement_header())
+    assert rows[1] == [
+        *("iris-fl", "iris-federated", "aggregator", "frankfurt-hub", "edge", "US"),
+        "REFUSED: US is outside the model's residency (EU)",
+    ]
+    assert [row[2:4] + row[-1:] for row in rows[2:]] == [
+        ["site", "paris-plant", "allowed"],
+        ["site", "lyon-plant", "allowed"],
+    ]
+    # ... and names the key that refuses it
+    assert err.splitlines() == [
+        "refused: modelfleet:federations.iris-fl.aggregator: "
+        "US is outside the model's residency (EU)"
+    ]
+
+
+def placement_header() -> tuple[str, ...]:
+    from modelfleet.federation.placement import HEADER
+
+    return HEADER
+
+
+def test_plan_shows_an_allowed_federation_in_markdown(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert cli.main(["plan", "--stack", "local-federation", "--format", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "| federation | model | role | location | kind | jurisdiction | verdict |" in out
+    assert "| iris-fl | iris-federated | aggregator | frankfurt-hub | edge | DE | allowed |" in out
+
+
+def test_plan_applies_the_policy_config_to_federations(tmp_path, capsys):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(
+        yaml.safe_dump(
+            {"modelfleet-residency": {"allowed_jurisdictions": {"confidential": ["FR"]}}}
+        )
+    )
+    stack = federation_stack(tmp_path, "DE")
+    assert cli.main(["plan", "--stack", str(stack), "--policy-config", str(policy)]) == 1
+    assert capsys.readouterr().err == (
+        "refused: modelfleet:federations.iris-fl.aggregator: "
+        "policy allows confidential data only in FR, not DE\n"
+    )
+
+
+def test_a_wrong_federation_key_exits_2_naming_it(tmp_path, capsys):
+    path = federation_stack(tmp_path, "DE")
+    path.write_text(path.read_text().replace("rounds: 3", "rounds: 0\n      quorum: 2"))
+    assert cli.main(["validate", "--stack", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: modelfleet:federations.iris-fl.rounds: Input should be greater than or equal to 1",
+        "error: modelfleet:federations.iris-fl.quorum: unknown key",
+    ]
+
+
+def test_an_unknown_section_lists_federations_among_the_known(tmp_path, capsys):
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text(yaml.safe_dump({"config": {"modelfleet:federation": {}}}))
+    assert cli.main(["validate", "--stack", str(path)]) == 2
+    assert capsys.readouterr().err == (
+        "error: modelfleet:federation: unknown key "
+        "(expected one of: models, locations, placements, federations)\n"
+    )
+
+
+def test_the_schema_describes_federations(capsys):
+    assert cli.main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    federations = schema["properties"]["config"]["properties"]["modelfleet:federations"]
+    assert list(federations["patternProperties"].values()) == [{"$ref": "#/$defs/FederationSpec"}]
+    spec = schema["$defs"]["FederationSpec"]
+    assert set(spec["required"]) == {"model", "aggregator", "sites"}
+    assert spec["additionalProperties"] is False
+    assert "SiteSpec" in schema["$defs"]
+
+
+def test_federate_runs_the_runner_with_its_arguments(monkeypatch):
+    from modelfleet.federation import runner
+
+    seen: list[list[str]] = []
+
+    def run(argv: list[str]) -> int:
+        seen.append(list(argv))
+        return 1
+
+    monkeypatch.setattr(runner, "main", run)
+    argv = ["--stack", "local-federation", "--federation", "iris-fl", "--version", "1.1.0"]
+    assert cli.main(["federate", *argv]) == 1
+    assert seen == [argv]

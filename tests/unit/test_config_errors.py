@@ -302,7 +302,8 @@ def test_unknown_modelfleet_key_in_a_stack_file_is_an_error() -> None:
     with pytest.raises(ConfigError) as caught:
         sections_from_stack_file(document)
     assert [str(i) for i in caught.value.issues] == [
-        "modelfleet:modles: unknown key (expected one of: models, locations, placements)"
+        "modelfleet:modles: unknown key "
+        "(expected one of: models, locations, placements, federations)"
     ]
 
 

@@ -134,7 +134,7 @@ def test_references_are_checked_against_the_stack(overrides, expected):
         ({"rounds": 0}, "modelfleet:federations.iris-fl.rounds: Input should be greater than"),
         ({"strategy": "fedprox"}, "modelfleet:federations.iris-fl.strategy: Input should be"),
         ({"epochs": 3}, "modelfleet:federations.iris-fl.epochs: unknown key"),
-        ({"tls": None}, "modelfleet:federations.iris-fl.tls: Input should be"),
+        ({"tls": None}, "modelfleet:federations.iris-fl.tls: not set, and `up` deploys no"),
         (
             {"sites": {"paris": {"data": "rows.csv"}}},
             "modelfleet:federations.iris-fl.sites.paris.data: must be an absolute path",

@@ -71,7 +71,11 @@ class FederationSpec(Strict):
     local_epochs: int = Field(20, ge=1, le=10_000, description="Solver steps per site per round.")
     round_timeout_s: float = Field(60.0, gt=0, le=86_400, description="Wait for replies.")
     image: Image = Field("modelfleet/federation:dev", description="Federation image.")
-    tls: AggregatorTls
+    tls: AggregatorTls | None = Field(
+        None,
+        description="The SuperLink's TLS. May be left out of a stack file until "
+        "`pulumi config set`; `up` refuses a federation without it.",
+    )
 
     @property
     def required_clients(self) -> int:

@@ -5,6 +5,7 @@ location of the model's data like any serving placement: :func:`modelfleet.rules
 decides for it and for each site, the same function ``plan`` and the policy pack use.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from modelfleet.config import StackConfig
@@ -57,9 +58,9 @@ def plan_federation(
     return verdicts
 
 
-def federation_table(verdicts: list[FederationVerdict]) -> str:
-    """The federation table ``plan`` prints beside the placement table."""
-    rows = [HEADER] + [
+def rows(verdicts: Sequence[FederationVerdict]) -> list[tuple[str, ...]]:
+    """One row of :data:`HEADER` per verdict."""
+    return [
         (
             v.federation,
             v.model,
@@ -71,8 +72,13 @@ def federation_table(verdicts: list[FederationVerdict]) -> str:
         )
         for v in verdicts
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER) - 1)]
+
+
+def federation_table(verdicts: list[FederationVerdict]) -> str:
+    """The federation table ``plan`` prints beside the placement table."""
+    table = [HEADER, *rows(verdicts)]
+    widths = [max(len(row[i]) for row in table) for i in range(len(HEADER) - 1)]
     return "\n".join(
         "  ".join([*(c.ljust(w) for c, w in zip(row[:-1], widths, strict=True)), row[-1]])
-        for row in rows
+        for row in table
     )

@@ -1,7 +1,7 @@
 """The federations of a stack: config in, one :class:`Federation` each, exports out.
 
-Called by the stack program after the endpoints (docs/federation.md says how it is
-wired); on its own it also runs as an Automation API inline program.
+Called by the stack program (:func:`modelfleet.program.run`) after the endpoints; on its
+own it also runs as an Automation API inline program.
 """
 
 from collections.abc import Mapping
@@ -26,8 +26,10 @@ SECTION = "federations"
 
 
 def federation_args(spec: FederationSpec, stack: StackConfig) -> FederationArgs:
-    """Component args for one valid federation of ``stack``."""
+    """Component args for one valid federation of ``stack`` (its TLS set: ``validate``)."""
     model = stack.models[spec.model]
+    tls = spec.tls
+    assert tls is not None, "validate() refuses a federation without TLS before the program"
     return {
         "model": spec.model,
         "version": image_version(spec.image),
@@ -46,7 +48,7 @@ def federation_args(spec: FederationSpec, stack: StackConfig) -> FederationArgs:
             for location, site in spec.sites.items()
             if isinstance(stack.locations[location], KubernetesLocation)
         ],
-        "tls": {"ca": spec.tls.ca, "cert": spec.tls.cert, "key": secret_output(spec.tls.key)},
+        "tls": {"ca": tls.ca, "cert": tls.cert, "key": secret_output(tls.key)},
     }
 
 

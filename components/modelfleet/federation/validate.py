@@ -8,6 +8,7 @@ placement rules of :mod:`modelfleet.rules` for the aggregator and every site.
 from collections.abc import Mapping
 from typing import Any
 
+from modelfleet import rulebook
 from modelfleet.config import EdgeLocation, KubernetesLocation, StackConfig
 from modelfleet.federation.config import (
     FederationSpec,
@@ -29,20 +30,52 @@ SITE_KINDS = ("edge", "kubernetes")
 def validate(
     raw: Mapping[str, Any] | None, stack: StackConfig, policy: PolicyConfig | None = None
 ) -> list[ConfigIssue]:
-    """Every problem of ``raw`` (the ``modelfleet:federations`` map) within ``stack``."""
+    """Every problem of ``raw`` (the ``modelfleet:federations`` map) within ``stack``.
+
+    What the program checks before it makes any resource: :func:`check` for a deploy,
+    then, once every reference holds, :func:`placement_issues`.
+    """
+    issues = check(raw, stack, deploying=True)
+    return issues or placement_issues(raw, stack, policy or PolicyConfig())
+
+
+def check(
+    raw: Mapping[str, Any] | None, stack: StackConfig, *, deploying: bool
+) -> list[ConfigIssue]:
+    """Shape and references: the federations' part of ``parse``, without the placement rules.
+
+    ``deploying``: the program, which needs the SuperLink's TLS; a stack file on disk may
+    leave it to ``pulumi config set`` (:func:`notes` says so).
+    """
     errors = validation_errors(raw)
     if errors:
         return [ConfigIssue(key_path((SECTION, *e["loc"])), _reason(e)) for e in errors]
     issues: list[ConfigIssue] = []
     for name, spec in parse_federations(raw).items():
         issues += _references(name, spec, stack)
-    if issues:
-        return issues
-    for name, spec in parse_federations(raw).items():
-        for verdict in plan_federation(name, spec, stack, policy or PolicyConfig()):
-            if not verdict.allowed:
-                issues.append(ConfigIssue(_path(name, *verdict.keys), verdict.reason))
-    return issues
+    return issues + (notes(raw) if deploying else [])
+
+
+def notes(raw: Mapping[str, Any] | None) -> list[ConfigIssue]:
+    """Federations whose TLS is not set yet (a stack file before ``pulumi config set``)."""
+    return [
+        ConfigIssue(path, rulebook.FEDERATION_TLS.text(path=path))
+        for name, spec in parse_federations(raw).items()
+        if spec.tls is None
+        for path in [_path(name, "tls")]
+    ]
+
+
+def placement_issues(
+    raw: Mapping[str, Any] | None, stack: StackConfig, policy: PolicyConfig
+) -> list[ConfigIssue]:
+    """The aggregator and every site judged like a placement, refusals at their key paths."""
+    return [
+        ConfigIssue(_path(name, *verdict.keys), verdict.reason)
+        for name, spec in parse_federations(raw).items()
+        for verdict in plan_federation(name, spec, stack, policy)
+        if not verdict.allowed
+    ]
 
 
 def _path(federation: str, *keys: str) -> str:
@@ -51,9 +84,9 @@ def _path(federation: str, *keys: str) -> str:
 
 def _reason(error: Mapping[str, Any]) -> str:
     if error["type"] == "extra_forbidden":
-        return "unknown key"
+        return rulebook.UNKNOWN_KEY.text()
     if error["type"] == "missing":
-        return "required key is missing"
+        return rulebook.MISSING_KEY.text()
     return str(error["msg"]).removeprefix("Value error, ")
 
 
@@ -61,7 +94,8 @@ def _references(name: str, spec: FederationSpec, stack: StackConfig) -> list[Con
     issues = []
     if spec.model not in stack.models:
         known = ", ".join(sorted(stack.models)) or "none"
-        issues.append(ConfigIssue(_path(name, "model"), f"unknown model {spec.model!r} ({known})"))
+        reason = rulebook.FEDERATION_MODEL.text(model=spec.model, known=known)
+        issues.append(ConfigIssue(_path(name, "model"), reason))
     roles: list[tuple[tuple[str, ...], str, str | None]] = [
         (("aggregator",), spec.aggregator, spec.aggregator_host)
     ]
@@ -76,7 +110,9 @@ def _references(name: str, spec: FederationSpec, stack: StackConfig) -> list[Con
         issues.append(
             ConfigIssue(
                 _path(name, "min_clients"),
-                f"{spec.required_clients} exceeds the federation's {len(spec.sites)} site(s)",
+                rulebook.FEDERATION_MIN_CLIENTS.text(
+                    required=spec.required_clients, sites=len(spec.sites)
+                ),
             )
         )
     return issues
@@ -89,23 +125,26 @@ def _location_issues(
     path = _path(name, *keys)
     if location is None:
         known = ", ".join(sorted(stack.locations)) or "none"
-        return [ConfigIssue(path, f"unknown location {location_name!r} ({known})")]
+        return [
+            ConfigIssue(
+                path, rulebook.FEDERATION_LOCATION.text(location=location_name, known=known)
+            )
+        ]
     kinds = AGGREGATOR_KINDS if keys == ("aggregator",) else SITE_KINDS
     if location.kind not in kinds:
         role = "an aggregator" if keys == ("aggregator",) else "a site"
-        return [
-            ConfigIssue(
-                path,
-                f"location {location_name!r} is of kind {location.kind}; this version runs "
-                f"{role} on {' or '.join(kinds)} locations only",
-            )
-        ]
+        reason = rulebook.FEDERATION_KIND.text(
+            location=location_name, kind=location.kind, role=role, kinds=" or ".join(kinds)
+        )
+        return [ConfigIssue(path, reason)]
     if not isinstance(location, EdgeLocation):
         return []
     hosts = [h.name for h in location.hosts]
     if host is not None and host not in hosts:
         host_keys = ("aggregator_host",) if keys == ("aggregator",) else (*keys, "host")
-        reason = f"unknown host {host!r} of {location_name} ({', '.join(hosts)})"
+        reason = rulebook.FEDERATION_HOST.text(
+            host=host, location=location_name, hosts=", ".join(hosts)
+        )
         return [ConfigIssue(_path(name, *host_keys), reason)]
     return []
 
@@ -123,6 +162,12 @@ def _data_issues(path: str, location: object, site: SiteSpec) -> list[ConfigIssu
     else:
         return []
     return [
-        *(ConfigIssue(f"{path}.{key}", f"required for {kind} site") for key in missing),
-        *(ConfigIssue(f"{path}.{key}", f"not used by {kind} site") for key in wrong),
+        *(
+            ConfigIssue(f"{path}.{key}", rulebook.FEDERATION_SITE_DATA.text(kind=kind))
+            for key in missing
+        ),
+        *(
+            ConfigIssue(f"{path}.{key}", rulebook.FEDERATION_SITE_KEY_UNUSED.text(kind=kind))
+            for key in wrong
+        ),
     ]
