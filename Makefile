@@ -7,7 +7,7 @@ export MODELFLEET_CACHE ?= $(HOME)/.cache/modelfleet
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 
-.PHONY: venv lint lint-workflows typecheck check docker images engine test-tools test test-unit up down graph bench clean
+.PHONY: venv lint lint-workflows typecheck check docker images engine test-tools test test-unit up down graph bench test-lab bench-lab lab-clean clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
@@ -64,6 +64,17 @@ graph: venv
 
 bench: venv docker images engine
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/python -m bench
+
+# The edge lab alone (root: network namespaces, one dockerd and sshd per host).
+test-lab: venv docker images engine test-tools
+	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/pytest -v -rP tests/lab tests/integration/test_lab_rollout.py tests/integration/test_lab_faults.py
+
+bench-lab: venv docker images engine test-tools
+	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/python -m bench.lab_rollout --hosts 10 25 50 --modes wide stock groups
+
+# Removes a lab a killed run left behind (namespaces, engines, data roots).
+lab-clean: venv
+	$(BIN)/python -m tests.lab clean
 
 clean:
 	rm -rf $(VENV) .pulumi-state
