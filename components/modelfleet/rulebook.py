@@ -381,6 +381,14 @@ K8S_ONE_WAY_IN = rule(
     VALIDATE,
     key=f"{_L}.kubeconfig, {_L}.context",
 )
+K8S_NAMESPACE_SHARED = rule(
+    "kubernetes-namespace-created-once",
+    "models {models} are placed here, and each would create namespace {namespace!r} as a "
+    "resource of its own (the second create fails on the cluster): create the namespace "
+    "once outside modelfleet and set create_namespace to false, or place one model here",
+    VALIDATE,
+    key=f"{_L}.create_namespace",
+)
 K8S_DEPLOYMENT_HARDENED = rule(
     "kubernetes-deployment-hardened",
     "Kubernetes Deployments run unprivileged, non-root containers with cpu and "

@@ -238,6 +238,21 @@ def target_checks(config: StackConfig) -> list[ConfigIssue]:
             kind = location["kind"]
             found = _checks(kind).issues(model, location[kind])  # type: ignore[literal-required]
             issues += [issue for issue in found if issue not in issues]
+    return issues + _placement_checks(config, locations)
+
+
+def _placement_checks(config: StackConfig, locations: dict[str, Any]) -> list[ConfigIssue]:
+    """The rules about all models placed at one location, for targets that have any."""
+    placed: dict[str, list[str]] = {name: [] for name in locations}
+    for model_name, location_names in config.placements.items():
+        for name in dict.fromkeys(location_names):
+            if name in placed and model_name in config.models:
+                placed[name].append(model_name)
+    issues: list[ConfigIssue] = []
+    for name, location in locations.items():
+        check = getattr(_checks(location["kind"]), "placement_issues", None)
+        if check is not None:
+            issues += check(location[location["kind"]], placed[name])
     return issues
 
 

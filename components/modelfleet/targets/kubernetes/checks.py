@@ -1,13 +1,16 @@
 """What a Kubernetes cluster would refuse, checked by ``modelfleet validate`` and the component.
 
 Kubernetes takes every key of the container contract (GPUs as ``nvidia.com/gpu``), so
-the one rule here is about the cluster's own limits on names.
+the rules here are about the cluster's own limits on names and about the one namespace
+every model at a location shares.
 """
 
 import re
+from collections.abc import Sequence
 
+from modelfleet import rulebook
 from modelfleet.errors import ConfigIssue
-from modelfleet.keypaths import model_key
+from modelfleet.keypaths import location_key, model_key
 from modelfleet.model import ModelArgs
 from modelfleet.targets import unused
 from modelfleet.targets.kubernetes.args import KubernetesLocationArgs
@@ -42,6 +45,20 @@ def notes(model: ModelArgs, location: KubernetesLocationArgs) -> list[ConfigIssu
 def location_issues(location: KubernetesLocationArgs) -> list[ConfigIssue]:
     """The rules about the location itself: none beyond the config's own shape."""
     return []
+
+
+def placement_issues(location: KubernetesLocationArgs, models: Sequence[str]) -> list[ConfigIssue]:
+    """The rules about every model placed at the location together.
+
+    Each model's endpoint is its own component, so with ``create_namespace`` each would
+    declare the same Namespace; only validate sees the whole placement, so it refuses it.
+    """
+    if not location.get("create_namespace", False) or len(models) < 2:
+        return []
+    reason = rulebook.K8S_NAMESPACE_SHARED.text(
+        models=", ".join(models), namespace=location["namespace"]
+    )
+    return [ConfigIssue(location_key(location["name"], "create_namespace"), reason)]
 
 
 def issues(model: ModelArgs, location: KubernetesLocationArgs) -> list[ConfigIssue]:
