@@ -24,6 +24,7 @@ from docker.models.containers import Container
 from modelfleet.args import TlsArgs
 from modelfleet.edge.connect import EdgeHostError, EdgeTarget, docker_client
 from modelfleet.labels import MANAGED_BY
+from modelfleet.targets.edge.resource import secret_inputs
 
 SECRET_KEYS = ("tls", "secret_env")
 INPUT_KEYS = (
@@ -116,11 +117,7 @@ class FederationContainer(pulumi.dynamic.Resource, module="federation", name="Fe
     def __init__(
         self, name: str, args: FederationContainerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = dict(args)
-        for key in SECRET_KEYS:
-            if props.get(key) is not None:
-                props[key] = pulumi.Output.secret(props[key])
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        props, secret_opts = secret_inputs(args, SECRET_KEYS)
         super().__init__(
             FederationContainerProvider(),
             name,

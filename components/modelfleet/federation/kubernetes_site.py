@@ -12,6 +12,8 @@ from typing import Any, NotRequired, TypedDict
 import pulumi
 import pulumi_kubernetes as k8s
 
+from modelfleet.targets.kubernetes.plan import HARDENED_CONTAINER, pod_security
+
 RUN_AS_USER = 10001
 """The federation image's numeric user (images/federation/Dockerfile)."""
 RESOURCES = {
@@ -60,13 +62,7 @@ def supernode_pod(args: KubernetesSiteArgs, ca_secret: pulumi.Input[str]) -> dic
             },
         ],
         "resources": RESOURCES,
-        "security_context": {
-            "run_as_non_root": True,
-            "read_only_root_filesystem": True,
-            "allow_privilege_escalation": False,
-            "privileged": False,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "security_context": HARDENED_CONTAINER,
         "volume_mounts": [
             {"name": "rows", "mount_path": "/data", "read_only": True},
             {"name": "tmp", "mount_path": "/tmp"},  # noqa: S108 - a mount point
@@ -74,11 +70,7 @@ def supernode_pod(args: KubernetesSiteArgs, ca_secret: pulumi.Input[str]) -> dic
     }
     return {
         "automount_service_account_token": False,
-        "security_context": {
-            "run_as_non_root": True,
-            "run_as_user": RUN_AS_USER,
-            "seccomp_profile": {"type": "RuntimeDefault"},
-        },
+        "security_context": pod_security(RUN_AS_USER),
         "containers": [container],
         "volumes": [
             {

@@ -7,7 +7,7 @@ and the old one keeps serving (:mod:`modelfleet.targets.edge.crud`,
 :mod:`modelfleet.targets.edge.handover`).
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
@@ -15,6 +15,18 @@ import pulumi.dynamic
 
 from modelfleet.targets.edge.args import RegistryAuthArgs, TlsArgs
 from modelfleet.targets.edge.crud import EdgeContainerProvider
+
+
+def secret_inputs(
+    args: Mapping[str, Any], keys: Sequence[str]
+) -> tuple[dict[str, Any], pulumi.ResourceOptions]:
+    """``args`` with ``keys`` wrapped as Pulumi secrets, and the options that keep the
+    resource's outputs of those keys secret too (a dynamic provider echoes its inputs)."""
+    props = dict(args)
+    for key in keys:
+        if props.get(key) is not None:
+            props[key] = pulumi.Output.secret(props[key])
+    return props, pulumi.ResourceOptions(additional_secret_outputs=list(keys))
 
 
 class EdgeContainerArgs(TypedDict):
@@ -91,11 +103,7 @@ class EdgeContainer(pulumi.dynamic.Resource, module="edge", name="EdgeContainer"
     def __init__(
         self, name: str, args: EdgeContainerArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        props: dict[str, Any] = dict(args)
-        for key in SECRET_KEYS:
-            if props.get(key) is not None:
-                props[key] = pulumi.Output.secret(props[key])
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=list(SECRET_KEYS))
+        props, secret_opts = secret_inputs(args, SECRET_KEYS)
         super().__init__(
             EdgeContainerProvider(),
             name,
