@@ -430,7 +430,7 @@ EDGE_TLS_ONLY_TCP = rule(
     "edge-tls-only-tcp", "tls only applies to tcp:// hosts", VALIDATE, key=f"{_H}.tls"
 )
 EDGE_SSH_URL = rule(
-    "edge-ssh-url", "expected ssh://user@host[:port]", TARGET, key=f"{_H}.docker_host"
+    "edge-ssh-url", "expected ssh://user@host[:port]", VALIDATE, TARGET, key=f"{_H}.docker_host"
 )
 EDGE_HOST_UNIQUE = rule(
     "edge-host-name-unique", "duplicate host name {name!r}", VALIDATE, key=f"{_H}.name"

@@ -200,6 +200,12 @@ BAD: list[tuple[str, Mutation, str, str]] = [
         "plain tcp:// is refused",
     ),
     (
+        "ssh docker host without a host",
+        lambda c: loc(c, "plant-lyon")["hosts"][0].update(docker_host="ssh://ops@"),
+        f"{LYON}.hosts[0].docker_host",
+        "expected ssh://user@host[:port]",
+    ),
+    (
         "duplicate host names",
         lambda c: loc(c, "plant-lyon")["hosts"][1].update(name="gw-1"),
         f"{LYON}.hosts[1].name",

@@ -1,5 +1,7 @@
 """What an edge site would refuse, checked by ``modelfleet validate`` and by the component."""
 
+import urllib.parse
+
 from modelfleet import rulebook
 from modelfleet.errors import ConfigIssue
 from modelfleet.keypaths import location_key
@@ -10,7 +12,10 @@ from modelfleet.targets.edge.args import EdgeHostArgs, EdgeLocationArgs
 
 def _host(location: EdgeLocationArgs, index: int, host: EdgeHostArgs) -> list[ConfigIssue]:
     path = location_key(location["name"], f"hosts[{index}]")
-    is_tcp = host["docker_host"].startswith("tcp://")
+    url = urllib.parse.urlsplit(host["docker_host"])
+    if url.scheme == "ssh" and not url.hostname:
+        return [ConfigIssue(f"{path}.docker_host", rulebook.EDGE_SSH_URL.text())]
+    is_tcp = url.scheme == "tcp"
     if is_tcp and "tls" not in host:
         return [ConfigIssue(f"{path}.docker_host", rulebook.EDGE_PLAIN_TCP.text())]
     if "tls" in host and not is_tcp:
