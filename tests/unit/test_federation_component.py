@@ -10,6 +10,7 @@ from modelfleet.federation.container import FederationContainerProvider
 from modelfleet.federation.program import federation_args
 from modelfleet.stackfile import parse
 from tests.unit.conftest import RecordingMocks, secret_value
+from tests.unit.federation_shapes import IRIS
 
 CONTAINER = "pulumi-python:dynamic/federation:FederationContainer"
 KEY = "-----BEGIN PRIVATE KEY-----\nnot-a-real-key\n-----END PRIVATE KEY-----\n"
@@ -26,13 +27,7 @@ def stack(lyon_engine: str = LOCAL) -> Any:
 
     return parse(
         {
-            "models": {
-                "iris": {
-                    "version": "1.0.0",
-                    "image": "modelfleet/model-server:dev",
-                    "data": {"classification": "confidential", "residency": ["EU"]},
-                }
-            },
+            "models": {"iris": IRIS},
             "locations": {
                 "paris": edge("FR", "paris-gw"),
                 "lyon": edge("FR", "lyon-gw", lyon_engine),

@@ -13,6 +13,7 @@ from modelfleet.federation.placement import federation_table, plan_federation
 from modelfleet.federation.validate import validate
 from modelfleet.rules import PolicyConfig
 from modelfleet.stackfile import parse
+from tests.unit.federation_shapes import IRIS
 
 TLS = {"ca": "CA PEM", "cert": "CERT PEM", "key": "KEY PEM"}
 
@@ -27,13 +28,7 @@ def edge(jurisdiction: str, *hosts: str) -> dict[str, Any]:
 
 STACK = parse(
     {
-        "models": {
-            "iris": {
-                "version": "1.0.0",
-                "image": "modelfleet/model-server:dev",
-                "data": {"classification": "confidential", "residency": ["EU"]},
-            }
-        },
+        "models": {"iris": IRIS},
         "locations": {
             "paris": edge("FR", "gw-1", "gw-2"),
             "lyon": edge("FR"),

@@ -15,6 +15,7 @@ from modelfleet.federation.program import federation_args
 from modelfleet.stackfile import parse
 from tests.policy.builders import Spec, run, stack_args
 from tests.unit.conftest import RecordingMocks
+from tests.unit.federation_shapes import IRIS
 
 CONTAINER = "pulumi-python:dynamic/federation:FederationContainer"
 COMPONENT = "modelfleet:federation:Federation"
@@ -26,13 +27,7 @@ def registered(
     """The federation's containers as the pack sees them, aggregator in ``aggregator_country``."""
     stack = parse(
         {
-            "models": {
-                "iris": {
-                    "version": "1.0.0",
-                    "image": "modelfleet/model-server:dev",
-                    "data": {"classification": "confidential", "residency": ["EU"]},
-                }
-            },
+            "models": {"iris": IRIS},
             "locations": {
                 name: {
                     "kind": "edge",
@@ -106,13 +101,7 @@ def test_a_kubernetes_site_passes_the_pack_s_kubernetes_policies(mocks):
     }
     stack = parse(
         {
-            "models": {
-                "iris": {
-                    "version": "1.0.0",
-                    "image": "modelfleet/model-server:dev",
-                    "data": {"classification": "confidential", "residency": ["EU"]},
-                }
-            },
+            "models": {"iris": IRIS},
             "locations": {
                 "hub": {
                     "kind": "edge",

@@ -16,6 +16,7 @@ import pytest
 from modelfleet import program
 from modelfleet.stackfile import ConfigError, parse
 from tests.unit.conftest import RecordingMocks
+from tests.unit.federation_shapes import IRIS
 
 FEDERATION = "modelfleet:federation:Federation"
 CONTAINER = "pulumi-python:dynamic/federation:FederationContainer"
@@ -36,13 +37,7 @@ def sections(hub: str = "DE", **federation: Any) -> dict[str, Any]:
         "tls": {"ca": "CA PEM", "cert": "CERT PEM", "key": "KEY PEM"},
     }
     return {
-        "models": {
-            "iris": {
-                "version": "1.0.0",
-                "image": "modelfleet/model-server:dev",
-                "data": {"classification": "confidential", "residency": ["EU"]},
-            }
-        },
+        "models": {"iris": IRIS},
         "locations": {
             "paris": edge("FR", "gw-p"),
             "lyon": edge("FR", "gw-l", 1),
