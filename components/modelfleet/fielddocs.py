@@ -12,7 +12,8 @@ from functools import cache
 
 
 @cache
-def _docs(typed: type) -> dict[str, str]:
+def field_docs(typed: type) -> dict[str, str]:
+    """Every field of ``typed`` that has a docstring, with it."""
     body = ast.parse(textwrap.dedent(inspect.getsource(typed))).body[0]
     assert isinstance(body, ast.ClassDef)
     return {
@@ -28,4 +29,4 @@ def _docs(typed: type) -> dict[str, str]:
 
 def doc(typed: type, field: str) -> str:
     """The docstring under ``field`` in ``typed``; a missing one is a bug, not a blank."""
-    return _docs(typed)[field]
+    return field_docs(typed)[field]

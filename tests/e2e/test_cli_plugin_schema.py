@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from pulumi.provider.experimental.util import camel_case
 
+from modelfleet.fielddocs import field_docs
 from tests.e2e.conftest import REPO, Pulumi
-from tests.unit.test_component_schema import COMPONENTS, PLUGIN, args_types, field_docstrings
+from tests.unit.test_component_schema import COMPONENTS, PLUGIN, args_types
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +47,7 @@ def test_every_input_of_every_component_shows_its_description(
     for cls, properties, _ in args_types(
         schema, args, resource["inputProperties"], resource["requiredInputs"]
     ):
-        docs = {camel_case(field): doc for field, doc in field_docstrings(cls).items()}
+        docs = {camel_case(field): doc for field, doc in field_docs(cls).items()}
         assert set(properties) == set(docs), cls.__name__
         for name, prop in properties.items():
             assert prop.get("description") == docs[name], f"{cls.__name__}.{name}"

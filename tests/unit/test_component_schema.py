@@ -6,11 +6,9 @@ process, by the same provider object the plugin serves. Its descriptions are wha
 user of the generated SDK reads, so every input must carry its field's docstring.
 """
 
-import ast
 import inspect
 import json
 import runpy
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ import pytest
 from pulumi.provider.experimental.util import camel_case
 
 from modelfleet import args as args_module
+from modelfleet.fielddocs import field_docs
 from tests.unit.conftest import RecordingMocks
 
 PLUGIN = runpy.run_path(str(Path(__file__).resolve().parents[2] / "plugin" / "__main__.py"))
@@ -29,21 +28,6 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = PLUGIN["COMPONENTS"]
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
     return json.loads(PLUGIN["provider"]().schema)
-
-
-def field_docstrings(cls: type) -> dict[str, str]:
-    """Each field's docstring: the string literal right under its annotation."""
-    body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
-    assert isinstance(body, ast.ClassDef)
-    return {
-        node.target.id: after.value.value
-        for node, after in zip(body.body, body.body[1:], strict=False)
-        if isinstance(node, ast.AnnAssign)
-        and isinstance(node.target, ast.Name)
-        and isinstance(after, ast.Expr)
-        and isinstance(after.value, ast.Constant)
-        and isinstance(after.value.value, str)
-    }
 
 
 def args_types(
@@ -80,7 +64,7 @@ def test_every_input_carries_its_field_docstring_and_its_optionality(schema, com
     assert len(walked) > 1, "the args refer to nested args types"
     for cls, properties, required in walked:
         # THEN every field has a docstring, and the schema property says exactly that
-        docs = field_docstrings(cls)
+        docs = field_docs(cls)
         undocumented = sorted(set(cls.__annotations__) - set(docs))
         assert not undocumented, f"{cls.__name__}: fields without a docstring: {undocumented}"
         assert set(properties) == {camel_case(field) for field in docs}, cls.__name__
