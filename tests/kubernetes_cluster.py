@@ -1,10 +1,7 @@
 """One real Kubernetes control plane per test session, from ``scripts/start-kubernetes``.
 
-Test modules that need it import the fixture by name::
-
-    from tests.kubernetes_cluster import kubernetes_cluster  # noqa: F401
-
-The fixture also puts the Pulumi engine and the pulumi-kubernetes provider first on PATH
+``tests/conftest.py`` registers the fixture once for every tier (imported into two test
+modules, it would be two fixtures and start two control planes). The fixture also puts the Pulumi engine and the pulumi-kubernetes provider first on PATH
 (the engine finds provider plugins there), and stops every control-plane process at the
 end of the session, even after a failure. Only 127.0.0.1 is ever contacted: the cluster's
 pod and Service IPs are fake (kwok), so nothing may be sent to them.

@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             stack.refresh(on_output=print)
         elif args.command == "destroy":
             stack.destroy(on_output=print)
+    except auto.ConcurrentUpdateError as error:
+        # The engine prints this refusal on its stderr, which on_output does not carry.
+        print(f"stack {args.stack} is locked by another update: {error}", file=sys.stderr)
+        return 1
     except auto.CommandError:
         return 1  # the engine already printed why
     for key, value in stack.outputs().items():

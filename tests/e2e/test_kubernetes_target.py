@@ -20,10 +20,7 @@ from pulumi import automation as auto
 from modelfleet.args import KubernetesLocationArgs, ModelArgs
 from modelfleet.automation import engine_env
 from modelfleet.kubernetes import KubernetesEndpoint
-from tests.kubernetes_cluster import (
-    KubernetesCluster,
-    kubernetes_cluster,  # noqa: F401 - fixture, found by name
-)
+from tests.kubernetes_cluster import KubernetesCluster
 
 APP = "iris-classifier"
 SELECTOR = f"labelSelector=modelfleet/model={APP}"
@@ -103,7 +100,7 @@ class EndpointStack:
 def endpoint_stack(
     request: pytest.FixtureRequest,
     tmp_path: Path,
-    kubernetes_cluster: KubernetesCluster,  # noqa: F811
+    kubernetes_cluster: KubernetesCluster,
 ) -> Iterator[EndpointStack]:
     """A fresh stack for this test's namespace (named after the test); destroyed afterwards."""
     namespace = "e2e-" + request.node.name.removeprefix("test_").replace("_", "-")[:40].strip("-")

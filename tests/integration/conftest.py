@@ -13,4 +13,3 @@ from tests.integration.image_fixtures import (  # noqa: F401 - fixtures, found b
     model_server_onnx,
     start_model_server,
 )
-from tests.registry_fixtures import registries  # noqa: F401 - fixture, found by name

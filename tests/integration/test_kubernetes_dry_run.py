@@ -20,7 +20,6 @@ from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
 from modelfleet.stackfile import parse, sections_from_stack_file
 from tests.kubernetes_cluster import KubernetesCluster
-from tests.kubernetes_cluster import kubernetes_cluster as kubernetes_cluster
 from tests.unit.conftest import new_mocks
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
