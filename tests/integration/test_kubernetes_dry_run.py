@@ -7,7 +7,9 @@ are made for the tests and deleted afterwards.
 """
 
 import copy
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +84,18 @@ def manifests(stack: str) -> list[dict[str, Any]]:
     return sorted(objects, key=lambda o: o["kind"] != "Namespace")
 
 
+def manifests_apart(stack: str) -> list[dict[str, Any]]:
+    """:func:`manifests` in a process of its own.
+
+    Mocks replace the SDK's process-wide runtime state; the Automation API programs that
+    later tests of this session run in-process (the edge lab) must not inherit it (seen:
+    their first resource failed with "Resource monitor has terminated").
+    """
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        return pool.submit(manifests, stack).result(timeout=600)
+
+
 def collection(manifest: dict[str, Any]) -> str:
     """The API path a manifest is POSTed to."""
     group_version, kind = manifest["apiVersion"], manifest["kind"]
@@ -117,7 +131,7 @@ def test_the_api_server_accepts_every_kubernetes_object_of_the_shipped_stack(
     stack: str, cluster: KubernetesCluster
 ) -> None:
     # GIVEN every Kubernetes object the stack's program registers
-    objects = manifests(stack)
+    objects = manifests_apart(stack)
     kinds = {o["kind"] for o in objects}
     assert {"Deployment", "Service", "NetworkPolicy", "ServiceAccount"} <= kinds, stack
     # WHEN each is sent to the API server as a server-side dry run
@@ -134,7 +148,7 @@ def test_the_api_server_accepts_every_kubernetes_object_of_the_shipped_stack(
 
 def test_a_broken_copy_is_refused_with_the_api_servers_message(cluster: KubernetesCluster) -> None:
     # GIVEN staging's Deployment with a CPU limit below its request
-    deployment = next(o for o in manifests("staging") if o["kind"] == "Deployment")
+    deployment = next(o for o in manifests_apart("staging") if o["kind"] == "Deployment")
     broken = copy.deepcopy(deployment)
     container = broken["spec"]["template"]["spec"]["containers"][0]
     container["resources"]["limits"]["cpu"] = "1m"
