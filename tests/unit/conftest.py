@@ -110,16 +110,18 @@ class RecordingMonitor(MockMonitor):
             return super().RegisterResource(request)
 
 
-def new_mocks(stack: str = "unit") -> RecordingMocks:
-    """A fresh recorder set as the program's mocks, as one `pulumi up` would see the engine."""
-    recorder = RecordingMocks()
+def install_mocks(recorder: RecordingMocks, monitor: MockMonitor, stack: str = "unit") -> None:
+    """Set ``recorder`` and ``monitor`` as the program's mocks, as one `pulumi up` would see
+    the engine; tests that watch more of each registration pass their own monitor."""
     pulumi.runtime.set_mocks(
-        recorder,
-        project="modelfleet",
-        stack=stack,
-        preview=False,
-        monitor=RecordingMonitor(recorder),
+        recorder, project="modelfleet", stack=stack, preview=False, monitor=monitor
     )
+
+
+def new_mocks(stack: str = "unit") -> RecordingMocks:
+    """A fresh recorder set as the program's mocks."""
+    recorder = RecordingMocks()
+    install_mocks(recorder, RecordingMonitor(recorder), stack)
     return recorder
 
 

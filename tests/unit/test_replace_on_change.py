@@ -19,7 +19,7 @@ from modelfleet.endpoint import ModelEndpoint
 from modelfleet.stack_args import endpoint_args
 from tests.policy.test_stacks import load, stack_file
 from tests.provider_schemas import plain
-from tests.unit.conftest import RecordingMocks, RecordingMonitor
+from tests.unit.conftest import RecordingMocks, RecordingMonitor, install_mocks
 
 TABLE = Path(__file__).resolve().parents[2] / "docs" / "replacements.md"
 ROW = re.compile(r"^\| `(?P<type>[^`]+)` \| (?P<replaces>.+?) \| (?P<bump>[^|]+?) \| .+\|$")
@@ -89,9 +89,7 @@ def register(stack_yaml: Path) -> Run:
     recorder = RecordingMocks()
     monitor = OptionsMonitor(recorder)
     monitor.ignored = {}
-    pulumi.runtime.set_mocks(
-        recorder, project="modelfleet", stack="prod-eu", preview=False, monitor=monitor
-    )
+    install_mocks(recorder, monitor, stack="prod-eu")
 
     def program() -> pulumi.Output[Any]:
         endpoints = [ModelEndpoint(name, args) for name, args in endpoint_args(config).items()]

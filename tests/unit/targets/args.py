@@ -15,7 +15,7 @@ from modelfleet import (
     KubernetesLocationArgs,
     ModelArgs,
 )
-from tests.unit.conftest import RecordingMocks, RecordingMonitor
+from tests.unit.conftest import RecordingMocks, RecordingMonitor, install_mocks
 
 ECR_IMAGE = "111122223333.dkr.ecr.eu-central-1.amazonaws.com/ml/iris@sha256:" + "b" * 64
 
@@ -37,13 +37,7 @@ class TargetMocks(RecordingMocks):
 def target_mocks() -> TargetMocks:
     """A fresh recorder set as the program's mocks (see ``tests.unit.conftest.new_mocks``)."""
     recorder = TargetMocks()
-    pulumi.runtime.set_mocks(
-        recorder,
-        project="modelfleet",
-        stack="unit",
-        preview=False,
-        monitor=RecordingMonitor(recorder),
-    )
+    install_mocks(recorder, RecordingMonitor(recorder))
     return recorder
 
 

@@ -18,7 +18,7 @@ from modelfleet.endpoint import ModelEndpoint
 from modelfleet.jurisdictions import AZURE_REGIONS
 from modelfleet.stackfile import ConfigError, parse
 from modelfleet.targets.azure import plan as azure
-from tests.unit.conftest import RecordingMocks, RecordingMonitor
+from tests.unit.conftest import RecordingMocks, RecordingMonitor, install_mocks
 
 ML = "azure-native:machinelearningservices:"
 ENDPOINT = f"{ML}OnlineEndpoint"
@@ -123,13 +123,7 @@ class OptionsMonitor(RecordingMonitor):
 @pytest.fixture
 def mocks() -> AzureMocks:
     recorder = AzureMocks()
-    pulumi.runtime.set_mocks(
-        recorder,
-        project="modelfleet",
-        stack="unit",
-        preview=False,
-        monitor=OptionsMonitor(recorder),
-    )
+    install_mocks(recorder, OptionsMonitor(recorder))
     return recorder
 
 
