@@ -18,6 +18,7 @@ from modelfleet.targets.edge.args import (
     EdgeEndpointArgs,
     EdgeHostArgs,
     EdgeLocationArgs,
+    EdgeRolloutArgs,
     RegistryAuthArgs,
     TlsArgs,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "EdgeEndpointArgs",
     "EdgeHostArgs",
     "EdgeLocationArgs",
+    "EdgeRolloutArgs",
     "KubernetesEndpointArgs",
     "KubernetesLocationArgs",
     "LocationArgs",

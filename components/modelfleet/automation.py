@@ -18,6 +18,8 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from modelfleet.program import collect_less_often, run
+from modelfleet.rollout_width import rollout_width
+from modelfleet.stackfile import ConfigError, find_stack_file, load_stack_file
 
 PROJECT = "modelfleet"
 LOCAL_PASSPHRASE = "modelfleet-local"  # noqa: S105 - guards no real secret
@@ -61,6 +63,16 @@ def select_stack(
     )
 
 
+def engine_parallel(stack: str, project_dir: Path) -> int | None:
+    """``--parallel`` wide enough for the stack's edge sites to swap as many hosts at once as
+    their ``rollout.max_parallel`` allows; None (the engine's default) when the stack file
+    is invalid, which the program then reports key by key."""
+    try:
+        return rollout_width(load_stack_file(find_stack_file(stack, project_dir))).parallel
+    except ConfigError:
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m modelfleet.automation", description=__doc__.splitlines()[0]
@@ -78,15 +90,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     passphrase = os.environ.get("PULUMI_CONFIG_PASSPHRASE", LOCAL_PASSPHRASE)
     stack = select_stack(args.stack, args.project_dir, args.state_dir, passphrase)
     packs = [str(Path(p).resolve()) for p in args.policy_pack]
+    parallel = engine_parallel(args.stack, args.project_dir)
     try:
         if args.command == "up":
-            stack.up(policy_packs=packs, on_output=print)
+            stack.up(policy_packs=packs, parallel=parallel, on_output=print)
         elif args.command == "preview":
-            stack.preview(policy_packs=packs, diff=True, on_output=print)
+            stack.preview(policy_packs=packs, parallel=parallel, diff=True, on_output=print)
         elif args.command == "refresh":
-            stack.refresh(on_output=print)
+            stack.refresh(parallel=parallel, on_output=print)
         elif args.command == "destroy":
-            stack.destroy(on_output=print)
+            stack.destroy(parallel=parallel, on_output=print)
     except auto.ConcurrentUpdateError as error:
         # The engine prints this refusal on its stderr, which on_output does not carry.
         print(f"stack {args.stack} is locked by another update: {error}", file=sys.stderr)

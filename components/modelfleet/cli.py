@@ -24,6 +24,7 @@ from modelfleet.federation import validate as federation_validate
 from modelfleet.federation.config import Federations, parse_federations
 from modelfleet.federation.placement import FederationVerdict
 from modelfleet.policy.pack_config import policy_config
+from modelfleet.rollout_width import rollout_width
 from modelfleet.rules import PolicyConfig, Verdict, plan
 from modelfleet.stackfile import (
     ConfigError,
@@ -104,6 +105,18 @@ def render_federation_table(verdicts: Sequence[FederationVerdict], markdown: boo
     if not markdown:
         return federation_placement.federation_table(list(verdicts))
     return _grid(federation_placement.HEADER, federation_placement.rows(verdicts), markdown)
+
+
+def render_rollout(config: StackConfig) -> str | None:
+    """How many edge containers swap at once, and the ``--parallel`` that lets them; None
+    for a stack without edge placements."""
+    width = rollout_width(config)
+    if not width.swaps:
+        return None
+    return (
+        f"edge rollout: up to {width.swaps} containers swap at once; "
+        f"with the pulumi CLI run pulumi up --parallel {width.parallel}"
+    )
 
 
 def _verdict(allowed: bool, reason: str) -> str:
@@ -214,6 +227,10 @@ def _plan(
     if federated:
         print()
         print(render_federation_table(federated, markdown))
+    rollout = render_rollout(config)
+    if rollout:
+        print()
+        print(rollout)
     for verdict in federated:
         if not verdict.allowed:
             path = key_path(("federations", verdict.federation, *verdict.keys))

@@ -32,7 +32,8 @@ from modelfleet.images.reference import Registry as RegistryRef
 from modelfleet.model import DataArgs, ModelArgs, ResourcesArgs, ScalingArgs
 from modelfleet.targets.aws.args import AwsLocationArgs, ServerlessArgs
 from modelfleet.targets.azure.args import AzureLocationArgs, RolloutArgs
-from modelfleet.targets.edge.args import EdgeHostArgs, EdgeLocationArgs, TlsArgs
+from modelfleet.targets.edge.args import EdgeHostArgs, EdgeLocationArgs, EdgeRolloutArgs, TlsArgs
+from modelfleet.targets.edge.rollout import DEFAULT_MAX_PARALLEL
 from modelfleet.targets.kubernetes.args import KubernetesLocationArgs
 
 NAME_PATTERN = r"^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
@@ -414,6 +415,14 @@ class EdgeHost(Strict):
     tls: Tls | None = None
 
 
+class EdgeRollout(Strict):
+    """How an edge site takes a new version (Azure ML's is :class:`Rollout`)."""
+
+    max_parallel: int = Field(
+        DEFAULT_MAX_PARALLEL, ge=1, le=1000, description=doc(EdgeRolloutArgs, "max_parallel")
+    )
+
+
 class EdgeLocation(Strict):
     """A site of Docker hosts: plants, shops, clinics."""
 
@@ -426,6 +435,7 @@ class EdgeLocation(Strict):
     health_timeout_s: float = Field(
         60.0, gt=0, le=3600, description=doc(EdgeLocationArgs, "health_timeout_s")
     )
+    rollout: EdgeRollout | None = Field(None, description=doc(EdgeLocationArgs, "rollout"))
 
 
 AnyLocation = AwsLocation | AzureLocation | KubernetesLocation | EdgeLocation

@@ -40,7 +40,32 @@ def test_plan_prints_the_placement_table(monkeypatch, capsys):
         "9c2e7f1a4b6d8e0f2a4c6e8a0b2d4f6a8c0e2a4c6e8a0b2d4f6a8c0e2a4c6e8a",
         "allowed",
     ]
-    assert len(lines) == 1 + 8
+    assert len(lines) == 1 + 8 + 2  # the table, a blank line, the edge rollout line
+
+
+def test_plan_says_how_many_edge_containers_swap_at_once_and_the_parallel_to_run(tmp_path, capsys):
+    # GIVEN plant-lyon (a canary, then a wave of 4) limited to 3 swaps at once, placed twice
+    config = valid()
+    lyon = config["locations"]["plant-lyon"]
+    lyon["rollout"] = {"max_parallel": 3}
+    lyon["hosts"] += [
+        {"name": f"gw-{n}", "docker_host": f"ssh://ops@gw-{n}.example"} for n in (3, 4, 5)
+    ]
+    config["placements"]["churn"].append("plant-lyon")
+    # WHEN plan runs
+    assert cli.main(["plan", "--stack", str(write_stack(tmp_path, config))]) == 0
+    # THEN its last line gives the swaps (3 per model) and the --parallel that allows them
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "edge rollout: up to 6 containers swap at once; "
+        "with the pulumi CLI run pulumi up --parallel 14"
+    )
+
+
+def test_plan_prints_no_edge_rollout_line_without_edge_placements(tmp_path, capsys):
+    config = valid()
+    config["placements"]["fraud-scorer"].remove("plant-lyon")
+    assert cli.main(["plan", "--stack", str(write_stack(tmp_path, config))]) == 0
+    assert "edge rollout" not in capsys.readouterr().out
 
 
 def test_plan_exits_1_and_says_why_when_a_placement_is_refused(tmp_path, capsys):
@@ -216,7 +241,8 @@ def test_plan_prints_the_federation_table_and_refuses_an_aggregator_outside_the_
     # WHEN plan runs THEN it exits 1, the federation table below the placement table ...
     assert cli.main(["plan", "--stack", str(stack)]) == 1
     out, err = capsys.readouterr()
-    placements, federations = out.split("\n\n")
+    placements, federations, rollout = out.split("\n\n")
+    assert rollout.startswith("edge rollout: ")
     assert [line.split()[-1] for line in placements.splitlines()[1:]] == ["allowed", "allowed"]
     rows = [line.split(None, 6) for line in federations.splitlines()]
     assert rows[0] == list(placement_header())

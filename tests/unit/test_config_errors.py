@@ -248,6 +248,30 @@ BAD: list[tuple[str, Mutation, str, str]] = [
         "unknown key",
     ),
     (
+        "edge rollout of no hosts at once",
+        lambda c: loc(c, "plant-lyon").update(rollout={"max_parallel": 0}),
+        f"{LYON}.rollout.max_parallel",
+        "greater than or equal to 1",
+    ),
+    (
+        "edge rollout wider than 1000",
+        lambda c: loc(c, "plant-lyon").update(rollout={"max_parallel": 1001}),
+        f"{LYON}.rollout.max_parallel",
+        "less than or equal to 1000",
+    ),
+    (
+        "edge rollout not a number",
+        lambda c: loc(c, "plant-lyon").update(rollout={"max_parallel": "many"}),
+        f"{LYON}.rollout.max_parallel",
+        "valid integer",
+    ),
+    (
+        "azure's rollout key on an edge site",
+        lambda c: loc(c, "plant-lyon").update(rollout={"canary_percent": 10}),
+        f"{LYON}.rollout.canary_percent",
+        "unknown key",
+    ),
+    (
         "placement of a missing model",
         lambda c: c["placements"].update(ghost=["munich-onprem"]),
         "modelfleet:placements.ghost",

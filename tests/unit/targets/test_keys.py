@@ -102,6 +102,7 @@ LOCATION_CHANGES: dict[str, list[tuple[str, Any, dict[str, Any]]]] = {
         ("registry", "registry.plant-lyon.example:5000", {}),
         ("registry_auth", {"username": "u", "password": "p"}, {}),
         ("health_timeout_s", 90.0, {}),
+        ("rollout", {"max_parallel": 4}, {}),
     ],
 }
 

@@ -45,6 +45,14 @@ class RegistryAuthArgs(TypedDict):
     """Registry password (pass a secret)."""
 
 
+class EdgeRolloutArgs(TypedDict):
+    """How an edge site takes a new version."""
+
+    max_parallel: NotRequired[int]
+    """Hosts of one wave that swap at once (default 16); lower it where a new image is
+    pulled over a thin uplink the site's hosts share."""
+
+
 class EdgeLocationArgs(TypedDict):
     """A site of Docker hosts."""
 
@@ -61,6 +69,8 @@ class EdgeLocationArgs(TypedDict):
     """Pull credentials, when the image is not on the hosts already."""
     health_timeout_s: NotRequired[float]
     """How long a new container may take to answer its health path."""
+    rollout: NotRequired[EdgeRolloutArgs]
+    """How many hosts of a wave swap at once."""
 
 
 class EdgeEndpointArgs(TypedDict):

@@ -10,6 +10,7 @@ from modelfleet.labels import labels
 from modelfleet.model import ModelArgs
 from modelfleet.targets.edge.args import EdgeHostArgs, EdgeLocationArgs
 from modelfleet.targets.edge.resource import EdgeContainerArgs
+from modelfleet.targets.edge.rollout import DEFAULT_MAX_PARALLEL
 
 DEFAULT_HEALTH_TIMEOUT_S = 60.0
 
@@ -18,6 +19,18 @@ def waves(hosts: Sequence[EdgeHostArgs]) -> list[list[EdgeHostArgs]]:
     """Hosts grouped by wave, lowest first, in the order given within a wave."""
     ordered = sorted(hosts, key=lambda host: host["wave"])
     return [list(group) for _, group in groupby(ordered, key=lambda host: host["wave"])]
+
+
+def max_parallel(location: EdgeLocationArgs) -> int:
+    """Hosts of one wave the site lets swap at once: its ``rollout.max_parallel``."""
+    rollout = location.get("rollout")
+    return rollout.get("max_parallel", DEFAULT_MAX_PARALLEL) if rollout else DEFAULT_MAX_PARALLEL
+
+
+def swap_width(location: EdgeLocationArgs) -> int:
+    """Containers of one placement swapping at once: its largest wave, at most max_parallel."""
+    largest = max((len(wave) for wave in waves(location["hosts"])), default=0)
+    return min(largest, max_parallel(location))
 
 
 def _user_env(model: ModelArgs) -> pulumi.Input[Mapping[str, pulumi.Input[str]]]:
@@ -53,6 +66,7 @@ def container_args(
         "memory_mb": model["resources"]["memory_mb"],
         "health_path": model["health_path"],
         "health_timeout_s": location.get("health_timeout_s", DEFAULT_HEALTH_TIMEOUT_S),
+        "max_parallel": max_parallel(location),  # rollout.LIMIT_KEY, read by rollout.slot
         "labels": {
             **labels(model, location["name"], location["jurisdiction"]),
             "modelfleet/host": host["name"],

@@ -70,6 +70,9 @@ class EdgeContainerArgs(TypedDict):
     """The model's health path, probed before a new version serves."""
     health_timeout_s: pulumi.Input[float]
     """The site's ``health_timeout_s``."""
+    max_parallel: pulumi.Input[int]
+    """The site's ``rollout.max_parallel``: how many of its hosts the provider swaps at once.
+    Never a change (not in ``spec.INPUT_KEYS``): containers in state predate it."""
     labels: Mapping[str, str]
     """Container labels (modelfleet labels plus modelfleet/host)."""
     read_only: bool
