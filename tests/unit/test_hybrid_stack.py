@@ -98,7 +98,8 @@ def test_each_registry_gets_the_digest_by_a_copy_the_targets_wait_for():
 
 def test_plan_shows_the_image_each_placement_runs(capsys):
     assert cli.main(["plan", "--stack", str(STACK)]) == 0
-    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    table = capsys.readouterr().out.split("\n\n")[0]  # the edge rollout line follows it
+    rows = [line.split() for line in table.splitlines()[1:]]
     assert {row[1]: row[4] for row in rows} == {
         name: f"{registry}/fraud-scorer@{DIGEST}" for name, registry in REGISTRIES.items()
     }
