@@ -49,7 +49,7 @@ test-tools:
 # All tiers: unit, policy, integration (real Docker), e2e (real engine). The edge lab runs
 # in a pytest process of its own: its Automation API programs run in-process, and the
 # SDK's process-wide runtime state left by earlier tiers' programs broke them now and then.
-LAB_TESTS := tests/lab tests/integration/test_lab_rollout.py tests/integration/test_lab_faults.py
+LAB_TESTS := tests/integration/test_lab_rollout.py tests/integration/test_lab_faults.py
 test: venv docker images engine test-tools
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/pytest tests $(LAB_TESTS:%=--ignore=%)
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/pytest $(LAB_TESTS)

@@ -6,18 +6,18 @@ every lab engine over its unix socket before the run (not over the shaped links)
 a site would have it from its registry before a rollout.
 
 Per size: the floor first (the same swaps done directly with the docker SDK, one
-thread per host, over the same transports and links: start the new container with the
-same image and limits on the other of two host ports, wait for 200 on /ping over the
-link, stop and remove the old one), then the engine: the lab stack (tests/lab/stack.py)
+thread per host, over the same transports and links, as a script would: connect,
+start the new container with the same image and limits on the other of two host
+ports, wait for 200 on /ping over the link, stop and remove the old one; the time to
+connect is recorded apart), then the engine: the lab stack (tests/lab/stack.py)
 created, its version changed and ``up`` timed, in each provider mode asked for
-(``wide``: modelfleet.edge_parallel; ``stock``: four workers; ``groups``: a stock
+(``wide``: as shipped; ``stock``: the SDK's four workers; ``groups``: a four-worker
 provider process per four hosts). Recorded: wall time of ``up`` and of the swaps
 (first new container created -> last old one destroyed, from every engine's own event
 stream), the most hosts swapping at one instant, peak RSS of the engine and provider
 processes (sampled every 0.5 s), and bytes over the shaped links during the update.
 
-Usage: ``python -m bench.lab_rollout [--hosts 10 25 50] [--modes wide stock groups]``
-"""
+Usage: ``python -m bench.lab_rollout [--hosts 10 25 50] [--modes wide stock groups]"""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ from docker.models.containers import Container
 from pulumi import automation as auto
 
 from bench.machine import RESULTS, describe, load
-from modelfleet.edge.connect import EdgeTarget, docker_client
+from modelfleet.targets.edge.connect import EdgeTarget, docker_client
 from tests.lab.host import Host
 from tests.lab.lab import Lab, running_lab
 from tests.lab.network import Shape
@@ -47,7 +47,7 @@ from tests.lab.timeline import SwapTimeline
 HOSTS = (10, 25, 50)
 FLOOR_PORTS = (19100, 19200)
 FLOOR_CONNECT_S = 60.0
-"""Connecting is not timed; 50 ssh handshakes at once on 2 loaded cores take more than 10 s."""
+"""50 ssh handshakes at once on 2 loaded cores can take more than the provider's 10 s."""
 SHAPE = Shape(delay_ms=50.0, rate_mbit=10.0)
 ENGINE_PROCESSES = (
     "pulumi",
@@ -128,29 +128,31 @@ def start_healthy(client: docker.DockerClient, host: Host, port: int, version: s
     return container
 
 
-def floor_host(lab: Lab, host: Host, barrier: threading.Barrier) -> float:
-    """One host's swap over its own transport; seconds from the barrier to done."""
+def floor_host(lab: Lab, host: Host, barrier: threading.Barrier) -> tuple[float, float]:
+    """One host's swap over its own transport, as a script would do it: connect, then swap.
+
+    Seconds from the common start to connected, and to done. The old version is started
+    over a connection of its own before the start, as a deployed host would have it.
+    """
     tls = lab.tls() if host.transport == "tls" else None
+    target = EdgeTarget(host.name, "bench", host.docker_host)
     try:
-        target = EdgeTarget(host.name, "bench", host.docker_host)
         with docker_client(target, tls, timeout=FLOOR_CONNECT_S) as client:
-            return _floor_swap(client, host, barrier)
+            old = start_healthy(client, host, FLOOR_PORTS[0], "1.0.0")
+        barrier.wait()
+        start = time.monotonic()
+        with docker_client(target, tls, timeout=FLOOR_CONNECT_S) as client:
+            connected = time.monotonic() - start
+            new = start_healthy(client, host, FLOOR_PORTS[1], "1.1.0")
+            old = client.containers.get(old.id)
+            old.stop(timeout=10)
+            old.remove()
+            seconds = time.monotonic() - start
+            new.remove(force=True)
+        return connected, seconds
     except BaseException:
         barrier.abort()  # the other hosts must not wait for this one forever
         raise
-
-
-def _floor_swap(client: docker.DockerClient, host: Host, barrier: threading.Barrier) -> float:
-    low, high = FLOOR_PORTS
-    old = start_healthy(client, host, low, "1.0.0")
-    barrier.wait()
-    start = time.monotonic()
-    new = start_healthy(client, host, high, "1.1.0")
-    old.stop(timeout=10)
-    old.remove()
-    seconds = time.monotonic() - start
-    new.remove(force=True)
-    return seconds
 
 
 def floor(lab: Lab) -> dict[str, Any]:
@@ -166,7 +168,13 @@ def floor(lab: Lab) -> dict[str, Any]:
         start = time.monotonic()
         per_host = [future.result() for future in futures]
         threaded = time.monotonic() - start
-    return {"threaded_s": threaded, "per_host_s": sorted(per_host), "load_1m": load()}
+    return {
+        "threaded_s": threaded,
+        "per_host_s": sorted(done for _, done in per_host),
+        "connect_s": sorted(connected for connected, _ in per_host),
+        "swap_only_s": max(done - connected for connected, done in per_host),
+        "load_1m": load(),
+    }
 
 
 def engine(lab: Lab, mode: str) -> dict[str, Any]:
@@ -298,7 +306,7 @@ def profile_updates(image: str) -> dict[str, float]:
     """One provider update per transport, in-process over a lab link, profiled; seconds each."""
     from pyinstrument import Profiler
 
-    from modelfleet.edge.container import EdgeContainerProvider
+    from modelfleet.targets.edge.crud import EdgeContainerProvider
     from tests.integration.edge_fixtures import edge_props
 
     seconds = {}

@@ -1,25 +1,24 @@
 """A wave of ten lab hosts, each its own engine behind a 100 ms, 10 Mbit/s link, half
 reached over ssh and half over mutual TLS, rolled out by the real engine.
 
-The stack is created with Pulumi's dynamic provider as shipped (four workers), then
-moved to ``modelfleet.edge_parallel``'s: that move must change nothing, and the next
-version must swap more than four hosts at once, every host ending on it.
+The stack is created with Pulumi's dynamic provider at the SDK's own width (four
+workers, no ``max_parallel`` input: as stacks deployed before the rollout gate), then
+served as shipped (the widened pool, the gate): that move must change nothing, and the
+next version must swap more than four hosts at once, every host ending on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi import automation as auto
 
-from modelfleet import edge_parallel
 from tests.integration.image_fixtures import model_server_image  # noqa: F401 - fixture
 from tests.lab.fixtures import LAB_HOSTS, lab  # noqa: F401 - fixture
 from tests.lab.lab import Lab
-from tests.lab.stack import HOST_PORT, lab_containers, lab_stack, program, set_version
+from tests.lab.stack import HOST_PORT, lab_containers, lab_stack, serve, set_version
 from tests.lab.timeline import SwapTimeline
 
 PARALLEL = 64
@@ -36,13 +35,8 @@ def stock_stack(lab: Lab) -> Iterator[auto.Stack]:  # noqa: F811
 
 
 def use_wide_provider(stack: auto.Stack, max_parallel: int) -> None:
-    """Serve the stack's containers with edge_parallel's provider from now on."""
-    plugins = Path(stack.workspace.work_dir).parent / "plugins"
-    edge_parallel.install(plugins)
-    env = stack.workspace.env_vars
-    assert isinstance(env, dict)
-    env["PATH"] = f"{plugins}:{env['PATH']}"
-    stack.workspace.program = program("wide", max_parallel)
+    """Serve the stack's containers as shipped from now on."""
+    serve(stack, "wide", max_parallel)
 
 
 def test_every_host_serves_after_create_over_ssh_and_tls(lab: Lab, stock_stack: auto.Stack) -> None:  # noqa: F811
@@ -62,7 +56,7 @@ def test_every_host_serves_after_create_over_ssh_and_tls(lab: Lab, stock_stack: 
 def test_moving_to_the_wide_provider_changes_nothing(lab: Lab, stock_stack: auto.Stack) -> None:  # noqa: F811
     # GIVEN containers created by the stock provider
     before = {name: [c.id for c in found] for name, found in lab_containers(lab).items()}
-    # WHEN the same stack is served by edge_parallel's provider
+    # WHEN the same stack is served as shipped (wide pool, max_parallel input)
     use_wide_provider(stock_stack, LAB_HOSTS)
     result = stock_stack.up(parallel=PARALLEL)
     # THEN the engine sees no change and no container was replaced

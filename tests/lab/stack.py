@@ -3,12 +3,12 @@ Automation API with the program in-process (as tests/e2e and bench/edge_stack do
 
 Three ways to serve the EdgeContainers, so the same stack measures each option:
 
-- ``stock``: Pulumi's dynamic provider as shipped (four gRPC workers: four hosts at once);
-- ``wide``: ``modelfleet.edge_parallel``'s provider (same provider, wide pool, gated
-  per location by each container's ``max_parallel`` input, added here by a resource
-  transform as the edge target would set it from ``rollout.max_parallel``);
-- ``groups``: the stock provider, one process per group of four hosts (explicit
-  ``pulumi-python`` provider resources, given by a resource transform).
+- ``wide``: as shipped: the provider process widens its gRPC pool and gates swaps per
+  location by each container's ``max_parallel`` input (modelfleet.targets.edge.rollout);
+- ``stock``: the SDK's own width, four workers (``MODELFLEET_EDGE_WORKERS=4``): four
+  hosts at once;
+- ``groups``: four workers per provider process, one process per group of four hosts
+  (explicit ``pulumi-python`` provider resources, given by a resource transform).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ import pulumi
 import yaml
 from pulumi import automation as auto
 
-from modelfleet import edge_parallel
 from modelfleet.automation import select_stack
 from modelfleet.program import run
+from modelfleet.targets.edge import rollout
 from tests.lab.lab import Lab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -43,6 +43,8 @@ RESOURCES = {"cpu": 0.5, "memory_mb": 256}
 HEALTH_TIMEOUT_S = 180
 GROUP = 4
 MODES = ("stock", "wide", "groups")
+STOCK_WORKERS = 4
+"""The dynamic provider's gRPC pool as the SDK builds it."""
 LABELS = ["managed-by=modelfleet", f"modelfleet/location={LOCATION}"]
 
 
@@ -110,7 +112,7 @@ def program(mode: str, max_parallel: int) -> Callable[[], None]:
         if not args.type_.endswith("EdgeContainer"):
             return None
         if mode == "wide":
-            props = {**args.props, edge_parallel.LIMIT_KEY: max_parallel}
+            props = {**args.props, rollout.LIMIT_KEY: max_parallel}
             return pulumi.ResourceTransformResult(props, args.opts)
         if mode == "groups":
             group = int(args.name.rsplit("-h", 1)[1]) // GROUP
@@ -129,6 +131,17 @@ def program(mode: str, max_parallel: int) -> Callable[[], None]:
     return main
 
 
+def serve(stack: auto.Stack, mode: str, max_parallel: int) -> None:
+    """Serve ``stack``'s EdgeContainers as ``mode`` says from its next operation on."""
+    env = stack.workspace.env_vars
+    assert isinstance(env, dict)
+    if mode == "wide":
+        env.pop("MODELFLEET_EDGE_WORKERS", None)
+    else:
+        env["MODELFLEET_EDGE_WORKERS"] = str(STOCK_WORKERS)
+    stack.workspace.program = program(mode, max_parallel)
+
+
 @contextmanager
 def lab_stack(
     lab: Lab, mode: str = "wide", max_parallel: int = 64, waves: dict[str, int] | None = None
@@ -142,14 +155,10 @@ def lab_stack(
         shutil.copy(REPO / "Pulumi.yaml", project)
         config = stack_config(lab, waves or {}, "1.0.0")
         (project / "stacks" / "Pulumi.lab.yaml").write_text(yaml.safe_dump(config))
-        plugins = workdir / "plugins"
-        path = [str(lab.ssh_bin), str(Path(sys.executable).parent)]
-        if mode == "wide":
-            edge_parallel.install(plugins)
-            path.insert(0, str(plugins))
-        env = {"PATH": os.pathsep.join([*path, str(bin_dir), os.environ["PATH"]])}
+        path = [str(lab.ssh_bin), str(Path(sys.executable).parent), str(bin_dir)]
+        env = {"PATH": os.pathsep.join([*path, os.environ["PATH"]])}
         stack = select_stack("lab", project, workdir / "state", extra_env=env)
-        stack.workspace.program = program(mode, max_parallel)
+        serve(stack, mode, max_parallel)
         set_tls_keys(stack, lab)
         yield stack
     finally:

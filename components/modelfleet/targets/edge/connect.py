@@ -8,6 +8,7 @@ for as long as the client is open.
 
 import math
 import os
+import socket
 import subprocess
 import tempfile
 import time
@@ -16,10 +17,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
 import docker.tls
+import requests.adapters
+from urllib3.connection import HTTPConnection
 
 from modelfleet import rulebook
 from modelfleet.errors import EdgeHostError
@@ -28,6 +32,10 @@ CONNECT_TIMEOUT_S = 10.0
 """How long an engine may take to answer its first request."""
 API_TIMEOUT_S = 300.0
 """Per-request timeout once connected: pulls and stops take longer than a handshake."""
+DEAD_LINK_S = 20
+"""A link silent this long is dead: ssh keep-alives, or TCP keep-alives and the TCP user
+timeout for mutual TLS. Without them a cut link holds a request for ``API_TIMEOUT_S``
+(TLS) or 45 s (ssh's defaults) before the host's update fails."""
 
 
 REMOTE_DOCKER_SOCKET = "/var/run/docker.sock"
@@ -68,32 +76,55 @@ def docker_client(
     with ExitStack() as stack:
         tls_config = _tls_config(stack, tls) if scheme == "tcp" and tls else None
         base_url = _ssh_forward(stack, target, timeout) if scheme == "ssh" else target.docker_host
-        version = _api_version(target, base_url, tls_config, timeout)
+        # A version given: the SDK would otherwise ask for it in its constructor, before
+        # trust_env can be turned off (with it on, REQUESTS_CA_BUNDLE silently replaces
+        # the host's own CA). The real one is negotiated on this client's own connection.
         client = docker.DockerClient(
-            base_url=base_url, tls=tls_config, version=version, timeout=API_TIMEOUT_S
+            base_url=base_url, tls=tls_config, version=FALLBACK_API_VERSION, timeout=timeout
         )
         client.api.trust_env = False
         stack.callback(client.close)
+        if tls_config is not None:
+            client.api.mount("https://", _KeepAliveAdapter())
+        _negotiate(client, target, timeout)
         yield client
 
 
-def _api_version(
-    target: EdgeTarget, base_url: str, tls_config: docker.tls.TLSConfig | None, timeout: float
-) -> str:
-    # The SDK would ask for the version in its constructor, before trust_env can be
-    # turned off: with it on, REQUESTS_CA_BUNDLE silently replaces the host's own CA.
-    probe = docker.APIClient(
-        base_url=base_url, tls=tls_config, version=FALLBACK_API_VERSION, timeout=timeout
-    )
-    probe.trust_env = False
+def _negotiate(client: docker.DockerClient, target: EdgeTarget, timeout: float) -> None:
+    """The engine's API version, asked over the connection every later request reuses."""
     try:
-        return str(probe.version(api_version=False)["ApiVersion"])
+        version = client.api.version(api_version=False)["ApiVersion"]
     except (docker.errors.DockerException, OSError) as error:
         raise EdgeHostError(
             f"{target}: could not connect (timeout {timeout:g} s): {error}"
         ) from None
-    finally:
-        probe.close()
+    client.api._version = str(version)
+    client.api.timeout = API_TIMEOUT_S
+
+
+class _KeepAliveAdapter(requests.adapters.HTTPAdapter):
+    """HTTPS to a Docker engine that notices a dead link within ``DEAD_LINK_S`` seconds."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["socket_options"] = HTTPConnection.default_socket_options + _dead_link_options()
+        super().init_poolmanager(*args, **kwargs)
+
+
+def _dead_link_options() -> list[tuple[int, int, int]]:
+    probes = 3
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    linux = {
+        "TCP_KEEPIDLE": DEAD_LINK_S // 2,
+        "TCP_KEEPINTVL": max(1, DEAD_LINK_S // (2 * probes)),
+        "TCP_KEEPCNT": probes,
+        "TCP_USER_TIMEOUT": DEAD_LINK_S * 1000,
+    }
+    options += [
+        (socket.IPPROTO_TCP, getattr(socket, name), value)
+        for name, value in linux.items()
+        if hasattr(socket, name)
+    ]
+    return options
 
 
 def _ssh_forward(stack: ExitStack, target: EdgeTarget, timeout: float) -> str:
@@ -113,7 +144,8 @@ def _ssh_forward(stack: ExitStack, target: EdgeTarget, timeout: float) -> str:
     local = directory / "docker.sock"
     command = [
         "ssh", "-N", "-o", "BatchMode=yes", "-o", "ExitOnForwardFailure=yes",
-        "-o", f"ConnectTimeout={max(1, math.ceil(timeout))}", "-o", "ServerAliveInterval=15",
+        "-o", f"ConnectTimeout={max(1, math.ceil(timeout))}",
+        "-o", f"ServerAliveInterval={DEAD_LINK_S // 4}", "-o", "ServerAliveCountMax=4",
         "-L", f"{local}:{url.path or REMOTE_DOCKER_SOCKET}",
     ]  # fmt: skip
     if url.username:

@@ -16,9 +16,13 @@ import pulumi.dynamic
 from docker.models.containers import Container
 
 from modelfleet.errors import EdgeContainerError, EdgeHostError
-from modelfleet.targets.edge import handover, lifecycle
+from modelfleet.targets.edge import handover, lifecycle, rollout
 from modelfleet.targets.edge.connect import docker_client
 from modelfleet.targets.edge.spec import CONTAINER_KEYS, INPUT_KEYS, REPLACE_KEYS, Spec
+
+# Inside the dynamic provider's own process (this module arrives with the first pickled
+# provider), let more than four hosts swap at once: see rollout.py.
+rollout.widen_provider_server()
 
 
 class EdgeContainerProvider(pulumi.dynamic.ResourceProvider):
@@ -44,15 +48,14 @@ class EdgeContainerProvider(pulumi.dynamic.ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         spec = Spec.of(props)
-        with docker_client(spec.target, spec.tls) as client, _reported(spec, "create"):
-            lifecycle.ensure_image(client, spec)
-            name, generation = lifecycle.free_name(client, spec, 1)
+        with rollout.slot(props), _connected(spec, "create") as client:
+            name, generation = lifecycle.Inventory.of(client, spec).free_name(1)
             container = lifecycle.start_healthy(client, spec, name)
             return pulumi.dynamic.CreateResult(container.id, _outs(props, container, generation))
 
     def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
         spec = Spec.of(props)
-        with docker_client(spec.target, spec.tls) as client, _reported(spec, "read"):
+        with _connected(spec, "read") as client:
             container = lifecycle.get(client, _current(id_, props))
             if container is None:
                 return pulumi.dynamic.ReadResult("", {})
@@ -78,14 +81,14 @@ class EdgeContainerProvider(pulumi.dynamic.ResourceProvider):
     ) -> pulumi.dynamic.UpdateResult:
         spec, old_spec = Spec.of(news), Spec.of(olds)
         generation = int(olds.get("generation") or 1)
-        with docker_client(spec.target, spec.tls) as client, _reported(spec, "update"):
-            old = lifecycle.get(client, _current(id_, olds))
+        with rollout.slot(news), _connected(spec, "update") as client:
+            inventory = lifecycle.Inventory.of(client, spec)
+            old = inventory.container(_current(id_, olds))
             rebuild = any(olds.get(key) != news.get(key) for key in CONTAINER_KEYS)
             if old is not None and old.status == "running" and not rebuild:
                 return pulumi.dynamic.UpdateResult(_outs(news, old, generation))
-            lifecycle.remove_leftovers(client, spec)
-            lifecycle.ensure_image(client, spec)
-            name, generation = lifecycle.free_name(client, spec, generation + 1)
+            inventory.remove_leftovers()
+            name, generation = inventory.free_name(generation + 1)
             if old is not None and (old_spec.bind, old_spec.host_port) == (
                 spec.bind,
                 spec.host_port,
@@ -100,11 +103,12 @@ class EdgeContainerProvider(pulumi.dynamic.ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         spec = Spec.of(props)
-        with docker_client(spec.target, spec.tls) as client, _reported(spec, "delete"):
-            container = lifecycle.get(client, _current(id_, props))
+        with _connected(spec, "delete") as client:
+            inventory = lifecycle.Inventory.of(client, spec)
+            container = inventory.container(_current(id_, props))
             if container is not None:
                 lifecycle.retire(container)
-            lifecycle.remove_leftovers(client, spec)
+            inventory.remove_leftovers()
 
 
 def _current(id_: str, props: Mapping[str, Any]) -> str:
@@ -113,7 +117,8 @@ def _current(id_: str, props: Mapping[str, Any]) -> str:
 
 
 def _outs(props: Mapping[str, Any], container: Container, generation: int) -> dict[str, Any]:
-    container.reload()
+    if not isinstance(container.attrs.get("State"), dict) or "Name" not in container.attrs:
+        container.reload()  # a listing's summary: the health probe did not just see it run
     return {
         **{key: props.get(key) for key in INPUT_KEYS},
         "container_name": container.name,
@@ -122,6 +127,13 @@ def _outs(props: Mapping[str, Any], container: Container, generation: int) -> di
         "status": container.status,
         "generation": generation,
     }
+
+
+@contextmanager
+def _connected(spec: Spec, action: str) -> Iterator[docker.DockerClient]:
+    """A client of the spec's engine; its errors reported as :func:`_reported` says."""
+    with docker_client(spec.target, spec.tls) as client, _reported(spec, action):
+        yield client
 
 
 @contextmanager

@@ -26,10 +26,10 @@ def swap(client: docker.DockerClient, spec: Spec, old: Container, name: str) -> 
     """Replace ``old`` on its own published port; see the module docstring for why so."""
     joined = set(old.attrs["NetworkSettings"]["Networks"])
     source_name = next((net for net in SERVING_NETWORKS if net in joined), SERVING_NETWORKS[0])
-    serving = {net: _network(client, net) for net in SERVING_NETWORKS}
-    source = serving[source_name]
-    target = serving[SERVING_NETWORKS[1 - SERVING_NETWORKS.index(source_name)]]
-    staging = _network(client, STAGING_NETWORK)
+    networks = _networks(client)
+    source = networks[source_name]
+    target = networks[SERVING_NETWORKS[1 - SERVING_NETWORKS.index(source_name)]]
+    staging = networks[STAGING_NETWORK]
     new = _stage(client, spec, name, staging)
     try:
         try:
@@ -51,8 +51,12 @@ def swap(client: docker.DockerClient, spec: Spec, old: Container, name: str) -> 
         with suppress(docker.errors.APIError):
             source.connect(old)
         raise lifecycle.unhealthy(spec, name, failure, logs, "the old container serves again")
-    staging.disconnect(new)
-    lifecycle.retire(old)
+    # The old one has no network left, so nothing reaches it to be drained: removed at
+    # once, while the new one leaves the staging network.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = [pool.submit(staging.disconnect, new), pool.submit(lifecycle.remove, old)]
+        for call in done:
+            call.result()
     return new
 
 
@@ -67,10 +71,14 @@ class _PortStillTakenError(Exception):
     """The port was not yet free in Docker's books when the new container asked for it."""
 
 
-def _network(client: docker.DockerClient, name: str) -> Network:
-    """One of the engine's modelfleet networks, made on first use and shared by all models."""
-    with suppress(docker.errors.NotFound):
-        return client.networks.get(name)
+def _networks(client: docker.DockerClient) -> dict[str, Network]:
+    """The engine's modelfleet networks, from one listing; made on first use, shared by all."""
+    wanted = (*SERVING_NETWORKS, STAGING_NETWORK)
+    found = {net.name: net for net in client.networks.list(names=list(wanted))}
+    return {name: found.get(name) or _create_network(client, name) for name in wanted}
+
+
+def _create_network(client: docker.DockerClient, name: str) -> Network:
     options = (
         {"internal": True, "options": {"com.docker.network.bridge.enable_icc": "false"}}
         if name == STAGING_NETWORK

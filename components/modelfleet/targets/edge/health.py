@@ -5,9 +5,11 @@ where to ask and how often, and say why not when it never does.
 """
 
 import http.client
+import math
 import shlex
 import time
 
+import docker.errors
 from docker.models.containers import Container
 
 from modelfleet.targets.edge.spec import STAGING_NETWORK, Spec
@@ -16,21 +18,49 @@ HTTP_POLL_S = (0.05, 1.5, 0.5)
 """HTTP health probes: first interval, growth per probe, longest interval. Short at first,
 so a swap starts soon after a quick load; longer later, so a slow or failing container's
 log is not all probe requests."""
-EXEC_POLL_S = 0.2
-"""Interval between health probes exec'd inside the container: each costs it CPU."""
+INSIDE_POLL_S = 0.05
+"""Interval of the probe loop that runs inside a container this process cannot reach."""
+INSIDE_MAX_S = 240.0
+"""Longest one probe loop inside the container runs: below the API's read timeout."""
 HEALTH_INTERVAL_S = 5
 """Docker's own healthcheck interval, for `docker ps` and the host's monitoring."""
 
+_PROBE = """
+import socket, sys, time
+port, path, seconds, pause = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+end = time.monotonic() + seconds
+request = b"GET " + path.encode() + b" HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n"
+while True:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=3) as s:
+            s.sendall(request)
+            if s.recv(12)[9:12] == b"200":
+                sys.exit(0)
+    except OSError:
+        pass
+    if time.monotonic() >= end:
+        sys.exit(1)
+    time.sleep(pause)
+"""
+"""200 on the health path, asked over a bare socket by ``python3 -I -S``: the probe runs
+every few seconds in every container, so it starts no more of Python than it needs."""
 
-def healthcheck(port: int, path: str) -> str:
-    """A shell probe that works in images with python3 (the serving image) or busybox wget."""
+
+def healthcheck(port: int, path: str, seconds: float = 0) -> str:
+    """A shell probe for images with python3 (the serving image) or busybox wget.
+
+    ``seconds``: keep asking until healthy or that long has passed (0: ask once).
+    """
     url = shlex.quote(f"http://127.0.0.1:{port}{path}")
-    fetch = "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=3)"
-    return (
-        "if command -v python3 >/dev/null 2>&1; "
-        f"then http_proxy= HTTP_PROXY= python3 -c {shlex.quote(fetch)} {url}; "
-        f"else http_proxy= HTTP_PROXY= wget -q -O /dev/null {url}; fi"
-    )
+    args = f"{port} {shlex.quote(path)} {seconds:g} {INSIDE_POLL_S:g}"
+    python = f"python3 -I -S -c {shlex.quote(_PROBE)} {args}"
+    wget = f"wget -q -O /dev/null {url}"
+    if seconds:
+        wget = (
+            f"end=$(($(date +%s) + {math.ceil(seconds)})); until {wget}; do "
+            f'[ "$(date +%s)" -ge "$end" ] && exit 1; sleep {INSIDE_POLL_S}; done'
+        )
+    return f"if command -v python3 >/dev/null 2>&1; then {python}; else {wget}; fi"
 
 
 def published(spec: Spec) -> tuple[str, int] | None:
@@ -53,45 +83,61 @@ def wait_healthy(container: Container, spec: Spec, address: tuple[str, int] | No
     """None once healthy; otherwise why not, when the health timeout runs out.
 
     ``address`` is probed over HTTP (the published port, or a staged container's own
-    address on a local engine). Where none is reachable from here (a remote host's
-    loopback bind, a remote host's staging network), the container's own healthcheck
-    command runs inside it, as Docker would run it but now rather than at Docker's
-    next interval; an exec costs 0.3-0.5 s of CPU beside the loading model, so HTTP
-    comes first wherever it can.
+    address on a local engine), and the container's state only when it does not answer.
+    Where no address is reachable from here (a remote host's loopback bind, a remote
+    host's staging network), one probe loop runs inside the container: one exec, not
+    one per probe, as each costs three round trips over the host's link.
     """
-    probe = ["/bin/sh", "-c", healthcheck(spec.container_port, spec.health_path)]
     deadline = time.monotonic() + spec.health_timeout_s
-    reason = "no answer yet"
     interval, growth, longest = HTTP_POLL_S
-    while True:
-        container.reload()
-        state = container.attrs["State"]
-        if state["Status"] in {"exited", "dead", "restarting"} or container.attrs.get(
-            "RestartCount"
-        ):
-            return f"the container exited with code {state.get('ExitCode')}"
-        if address is not None:
-            host, port = address
-            try:
-                status = _http_status(host, port, spec.health_path)
-            except (ConnectionError, http.client.HTTPException) as error:
-                reason = f"{spec.health_path} on {host}:{port}: {type(error).__name__}"
-            except OSError as error:
-                reason = f"{host}:{port} unreachable from here ({type(error).__name__})"
-                address = None  # probe from inside from now on
-            else:
-                if status == 200:
-                    return None
-                reason = f"{spec.health_path} answered {status}"
+    while address is not None:
+        host, port = address
+        try:
+            status = _http_status(host, port, spec.health_path)
+        except (ConnectionError, http.client.HTTPException) as error:
+            reason = f"{spec.health_path} on {host}:{port}: {type(error).__name__}"
+        except OSError as error:
+            reason = f"{host}:{port} unreachable from here ({type(error).__name__})"
+            address = None  # probe from inside from now on
+            break
         else:
-            exit_code, _ = container.exec_run(probe)
-            if exit_code == 0 or (state.get("Health") or {}).get("Status") == "healthy":
+            if status == 200:
+                container.attrs["State"] = {"Status": "running"}
                 return None
-            reason = f"{spec.health_path} probed inside the container: exit code {exit_code}"
-        if time.monotonic() >= deadline:
-            return reason
-        time.sleep(interval if address is not None else EXEC_POLL_S)
+            reason = f"{spec.health_path} answered {status}"
+        exited = _exited(container)
+        if exited or time.monotonic() >= deadline:
+            return exited or reason
+        time.sleep(interval)
         interval = min(interval * growth, longest)
+    return _wait_inside(container, spec, deadline)
+
+
+def _wait_inside(container: Container, spec: Spec, deadline: float) -> str | None:
+    while True:
+        seconds = max(1.0, min(deadline - time.monotonic(), INSIDE_MAX_S))
+        probe = healthcheck(spec.container_port, spec.health_path, seconds)
+        try:
+            exit_code, _ = container.exec_run(["/bin/sh", "-c", probe])
+        except docker.errors.APIError:
+            exit_code = None  # not running: its state says why
+        if exit_code == 0:
+            container.attrs["State"] = {"Status": "running"}
+            return None
+        exited = _exited(container)
+        if exited or time.monotonic() >= deadline:
+            return (
+                exited or f"{spec.health_path} probed inside the container: exit code {exit_code}"
+            )
+
+
+def _exited(container: Container) -> str | None:
+    """Why the container is not running any more, if it is not."""
+    container.reload()
+    state = container.attrs["State"]
+    if state["Status"] in {"exited", "dead", "restarting"} or container.attrs.get("RestartCount"):
+        return f"the container exited with code {state.get('ExitCode')}"
+    return None
 
 
 def _http_status(host: str, port: int, path: str) -> int:
