@@ -68,6 +68,16 @@ def test_plan_prints_no_edge_rollout_line_without_edge_placements(tmp_path, caps
     assert "edge rollout" not in capsys.readouterr().out
 
 
+def test_validate_refuses_an_edge_rollout_of_no_hosts_naming_its_key(tmp_path, capsys):
+    config = valid()
+    config["locations"]["plant-lyon"]["rollout"] = {"max_parallel": 0}
+    assert cli.main(["validate", "--stack", str(write_stack(tmp_path, config))]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: modelfleet:locations.plant-lyon.rollout.max_parallel: "
+        "Input should be greater than or equal to 1"
+    ]
+
+
 def test_plan_exits_1_and_says_why_when_a_placement_is_refused(tmp_path, capsys):
     config = valid()
     config["locations"]["dallas"] = {
