@@ -3,9 +3,10 @@
 The engine runs at most ``--parallel`` resource operations at once (four per CPU unless
 told: 8 on two cores), and an edge container holds one of them for its whole swap. So
 the per-site ``rollout.max_parallel`` only takes effect when the engine's limit leaves
-room for every placement's widest wave beside the rest of the stack's operations.
+room for every site's swaps beside the rest of the stack's operations.
 """
 
+from collections import Counter
 from typing import NamedTuple
 
 from modelfleet.config import EdgeLocation, StackConfig
@@ -25,12 +26,12 @@ class RolloutWidth(NamedTuple):
 
 
 def rollout_width(config: StackConfig) -> RolloutWidth:
-    """Each edge placement's widest wave (at most its site's ``max_parallel``), summed;
-    the engine's ``--parallel`` is that on top of :data:`ENGINE_PARALLEL`."""
+    """Each edge site's largest wave once per model placed there, at most the site's
+    ``max_parallel``, summed; the engine's ``--parallel`` is that on top of 8."""
+    models = Counter(name for names in config.placements.values() for name in set(names))
     swaps = sum(
-        swap_width(location_args(name, location, secret=lambda value: value)["edge"])
-        for names in config.placements.values()
-        for name in dict.fromkeys(names)
+        swap_width(location_args(name, location, secret=lambda value: value)["edge"], count)
+        for name, count in models.items()
         if isinstance(location := config.locations[name], EdgeLocation)
     )
     return RolloutWidth(swaps, max(ENGINE_PARALLEL, ENGINE_PARALLEL + swaps))

@@ -54,10 +54,11 @@ def test_plan_says_how_many_edge_containers_swap_at_once_and_the_parallel_to_run
     config["placements"]["churn"].append("plant-lyon")
     # WHEN plan runs
     assert cli.main(["plan", "--stack", str(write_stack(tmp_path, config))]) == 0
-    # THEN its last line gives the swaps (3 per model) and the --parallel that allows them
+    # THEN its last line gives the swaps (4 per model, at most 3 at the site) and the
+    # --parallel that allows them beside 8 other operations
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "edge rollout: up to 6 containers swap at once; "
-        "with the pulumi CLI run pulumi up --parallel 14"
+        "edge rollout: up to 3 containers swap at once; "
+        "with the pulumi CLI run pulumi up --parallel 11"
     )
 
 

@@ -31,11 +31,14 @@ def stack(placements: dict[str, list[str]]) -> StackConfig:
     )
 
 
-def test_each_edge_placement_adds_its_widest_wave_capped_by_its_site_s_limit():
-    # GIVEN two models on lyon (each counts), one also on nice, and a Kubernetes placement
-    config = stack({"iris": ["lyon", "nice", "munich"], "churn": ["lyon"]})
-    # WHEN the width is computed THEN lyon adds 3 per model and nice its 2, on top of 8
-    assert rollout_width(config) == RolloutWidth(swaps=3 + 3 + 2, parallel=ENGINE_PARALLEL + 8)
+def test_each_site_adds_its_widest_wave_per_model_capped_by_its_own_limit():
+    # GIVEN two models on lyon and on nice, and a Kubernetes placement
+    config = stack({"iris": ["lyon", "nice", "munich"], "churn": ["lyon", "nice"]})
+    # WHEN the width is computed
+    width = rollout_width(config)
+    # THEN lyon adds its limit (5 hosts x 2 models, at most 3: the provider gates per
+    # site), nice its wave of 2 once per model; the engine gets that on top of 8
+    assert width == RolloutWidth(swaps=3 + 2 * 2, parallel=ENGINE_PARALLEL + 7)
 
 
 def test_a_stack_without_edge_placements_keeps_the_engine_s_default():

@@ -27,10 +27,11 @@ def max_parallel(location: EdgeLocationArgs) -> int:
     return rollout.get("max_parallel", DEFAULT_MAX_PARALLEL) if rollout else DEFAULT_MAX_PARALLEL
 
 
-def swap_width(location: EdgeLocationArgs) -> int:
-    """Containers of one placement swapping at once: its largest wave, at most max_parallel."""
+def swap_width(location: EdgeLocationArgs, models: int = 1) -> int:
+    """Containers of a site swapping at once: its largest wave once per model placed there,
+    at most its ``max_parallel`` (the provider gates swaps per site, whatever the model)."""
     largest = max((len(wave) for wave in waves(location["hosts"])), default=0)
-    return min(largest, max_parallel(location))
+    return min(largest * models, max_parallel(location))
 
 
 def _user_env(model: ModelArgs) -> pulumi.Input[Mapping[str, pulumi.Input[str]]]:
