@@ -74,7 +74,7 @@ test-lab: venv docker images engine test-tools
 	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/pytest -v -rP $(LAB_TESTS)
 
 bench-lab: venv docker images engine test-tools
-	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/python -m bench.lab_rollout --hosts 10 25 50 --modes wide stock groups
+	PATH="$$(scripts/install-pulumi | tail -1):$$PATH" $(BIN)/python -m bench.lab_rollout --hosts 10 25 50 --modes wide stock
 
 # Removes a lab a killed run left behind (namespaces, engines, data roots).
 lab-clean: venv

@@ -11,13 +11,12 @@ start the new container with the same image and limits on the other of two host
 ports, wait for 200 on /ping over the link, stop and remove the old one; the time to
 connect is recorded apart), then the engine: the lab stack (tests/lab/stack.py)
 created, its version changed and ``up`` timed, in each provider mode asked for
-(``wide``: as shipped; ``stock``: the SDK's four workers; ``groups``: a four-worker
-provider process per four hosts). Recorded: wall time of ``up`` and of the swaps
+(``wide``: as shipped; ``stock``: the SDK's four workers). Recorded: wall time of ``up`` and of the swaps
 (first new container created -> last old one destroyed, from every engine's own event
 stream), the most hosts swapping at one instant, peak RSS of the engine and provider
 processes (sampled every 0.5 s), and bytes over the shaped links during the update.
 
-Usage: ``python -m bench.lab_rollout [--hosts 10 25 50] [--modes wide stock groups]"""
+Usage: ``python -m bench.lab_rollout [--hosts 10 25 50] [--modes wide stock]"""
 
 from __future__ import annotations
 
@@ -30,18 +29,18 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import docker
 from docker.models.containers import Container
-from pulumi import automation as auto
 
 from bench.machine import RESULTS, describe, load
 from modelfleet.targets.edge.connect import EdgeTarget, docker_client
 from tests.lab.host import Host
 from tests.lab.lab import Lab, running_lab
 from tests.lab.network import Shape
-from tests.lab.stack import IMAGE, RESOURCES, lab_stack, set_version
+from tests.lab.stack import IMAGE, RESOURCES, cli_up, lab_stack, set_version
 from tests.lab.timeline import SwapTimeline
 
 HOSTS = (10, 25, 50)
@@ -52,7 +51,6 @@ SHAPE = Shape(delay_ms=50.0, rate_mbit=10.0)
 ENGINE_PROCESSES = (
     "pulumi",
     "pulumi-resource-pulumi-python",
-    "modelfleet.edge_parallel",
     "pulumi.dynamic",
 )
 
@@ -76,7 +74,7 @@ class MemorySampler:
                     cmd = (proc / "cmdline").read_bytes().split(b"\0")
                     rss = _rss(proc)
                     words = [part.decode(errors="replace") for part in cmd[:4]]
-                    if any("pulumi.dynamic" in w or "modelfleet.edge_parallel" in w for w in words):
+                    if any("pulumi.dynamic" in w for w in words):
                         providers += rss
                         count += 1
                     elif words and Path(words[0]).name == "pulumi":
@@ -178,37 +176,33 @@ def floor(lab: Lab) -> dict[str, Any]:
 
 
 def engine(lab: Lab, mode: str) -> dict[str, Any]:
-    """Create the lab stack, then time one new version's ``up``."""
+    """Create the lab stack, then time one new version's ``pulumi up`` (the CLI, as CI runs it)."""
     hosts = len(lab.hosts)
     with lab_stack(lab, mode=mode, max_parallel=hosts) as stack:
         stack.up(parallel=hosts + 8)
         set_version(stack, "1.1.0")
         before = lab.counters()
         sampler, timeline = MemorySampler(), SwapTimeline(lab)
-        summary: dict[str, float] = {}
-
-        def on_event(event: auto.EngineEvent) -> None:
-            if event.summary_event is not None:
-                summary["at"] = time.monotonic()
-
-        start = time.monotonic()
+        start, wall = time.monotonic(), time.time()
         try:
-            result = stack.up(parallel=hosts + 8, on_event=on_event)
+            done = cli_up(stack, parallel=hosts + 8)
         finally:
             seconds = time.monotonic() - start
             swaps, memory = timeline.close(), sampler.stop()
         after = lab.counters()
-        changes = dict(result.summary.resource_changes or {})
+        if done.returncode != 0:
+            raise RuntimeError(f"pulumi up failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        changes = stack.history(page_size=1)[0].resource_changes or {}
         stack.destroy(parallel=hosts + 8)
     sent = sum(after[h][0] - before[h][0] for h in after)
     received = sum(after[h][1] - before[h][1] for h in after)
     return {
         "mode": mode,
         "up_s": seconds,
-        "engine_s": summary.get("at", start + seconds) - start,
-        "changes": changes,
+        "changes": dict(changes),
         "swaps": swaps,
         "swap_phase_s": max((e for _, e in swaps["spans"].values()), default=0.0),
+        "first_swap_s": swaps["started_at"] - wall if swaps["spans"] else None,
         "memory_peak": memory,
         "bytes_to_hosts": sent,
         "bytes_from_hosts": received,
@@ -302,6 +296,33 @@ def plot(result: dict[str, Any], path: Path) -> None:
     figure.savefig(path, dpi=110)
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """BENCHMARKS.md's lab table: one line per size and provider mode."""
+    lines = [
+        "| hosts | provider | `pulumi up` s | first swap at s | swaps s | floor s (connect) "
+        "| up / floor | swaps / floor | at once | per-host swap s, median (floor) "
+        "| engine / provider peak RSS MB | KB over links per host | load |",
+        "| ---: | --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |",
+    ]
+    for row in result["rows"]:
+        floor = row["floor"]
+        for run in row["engine"]:
+            memory = run["memory_peak"]
+            moved = (run["bytes_to_hosts"] + run["bytes_from_hosts"]) / row["hosts"] / 1000
+            lines.append(
+                f"| {row['hosts']} | {run['mode']} | {run['up_s']:.1f} "
+                f"| {run['first_swap_s']:.1f} | {run['swap_phase_s']:.1f} "
+                f"| {floor['threaded_s']:.1f} ({median(floor['connect_s']):.1f}) "
+                f"| {run['up_s'] / floor['threaded_s']:.2f}x "
+                f"| {run['swap_phase_s'] / floor['threaded_s']:.2f}x "
+                f"| {run['swaps']['concurrency']} "
+                f"| {median(run['swaps']['per_host_s']):.1f} ({median(floor['per_host_s']):.1f}) "
+                f"| {memory['engine'] / 2**20:.0f} / {memory['providers'] / 2**20:.0f} "
+                f"({memory['providers_count']} proc) | {moved:.0f} | {run['load_1m']:.1f} |"
+            )
+    return "\n".join(lines)
+
+
 def profile_updates(image: str) -> dict[str, float]:
     """One provider update per transport, in-process over a lab link, profiled; seconds each."""
     from pyinstrument import Profiler
@@ -333,7 +354,7 @@ def profile_updates(image: str) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, nargs="+", default=list(HOSTS))
-    parser.add_argument("--modes", nargs="+", default=["wide"], choices=["wide", "stock", "groups"])
+    parser.add_argument("--modes", nargs="+", default=["wide"], choices=["wide", "stock"])
     parser.add_argument("--image", default=IMAGE)
     parser.add_argument("--compare-at", type=int, default=10, help="run every mode only here")
     parser.add_argument("--name", default="lab_rollout")

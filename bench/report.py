@@ -16,6 +16,7 @@ import numpy as np
 
 from bench import program_eval
 from bench.image_bench import markdown as image_markdown
+from bench.lab_rollout import markdown as lab_markdown
 from bench.machine import REPO, RESULTS
 from bench.registry_bandwidth import markdown as registry_markdown
 
@@ -29,6 +30,12 @@ HTTP on loopback through Docker's port forwarding, JSON, and the Python client i
 
 
 NOTES = REPO / "bench" / "notes"
+LAB_HEADING = """## Edge rollout on the lab: N hosts, each its own engine, 100 ms RTT
+
+![lab rollout: time against the floor, and swaps over time](bench/results/lab_rollout.png)
+
+Measured by `make bench-lab` (`python -m bench.lab_rollout`); how, and what the numbers
+say, below the table."""
 """Hand-kept sections: one Markdown file per long-running measurement."""
 
 
@@ -538,6 +545,9 @@ def render() -> str:
     bandwidth = read("registry_bandwidth.json")
     if bandwidth:
         lines += [registry_markdown(bandwidth), ""]
+    lab = read("lab_rollout.json")
+    if lab:
+        lines += [LAB_HEADING, "", lab_markdown(lab), ""]
     return "\n".join(lines + notes())
 
 

@@ -1,4 +1,4 @@
-"""Faults on a lab wave, through the real engine and edge_parallel's provider.
+"""Faults on a lab wave, through the real engine and the edge provider as shipped.
 
 Layout: h0 and h1 are wave 0 (canaries), h2..h9 wave 1. Policy (what these tests pin):
 a host that fails fails the ``up``, naming it; hosts whose swap already started finish
@@ -8,18 +8,21 @@ one throughout (never neither) and the next ``up`` converges, one container per 
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from pulumi import automation as auto
 
+from modelfleet.targets.edge.connect import API_TIMEOUT_S
 from tests.integration.image_fixtures import model_server_image  # noqa: F401 - fixture
 from tests.lab.fixtures import LAB_HOSTS, lab  # noqa: F401 - fixture
 from tests.lab.lab import Lab
@@ -53,20 +56,19 @@ def versions(lab: Lab) -> dict[str, str | None]:  # noqa: F811
     return {host.name: host.served_version(HOST_PORT) for host in lab.hosts}
 
 
-def up_with_fault(
+def up_with_faults(
     stack: auto.Stack,
     lab: Lab,  # noqa: F811 - the fixture's value
-    host: str,
-    fault: Callable[[], None],
+    faults: Mapping[str, Callable[[], None]],
 ) -> tuple[str | None, dict[str, object]]:
-    """``up``, striking ``fault`` once ``host``'s new container exists; the engine's error
-    (None if the up succeeded) and the swap timeline."""
-    struck = threading.Event()
+    """``up``, striking each host's fault once its new container exists; the engine's
+    error (None if the up succeeded) and the swap timeline."""
+    struck: set[str] = set()
 
     def strike(name: str) -> None:
-        if name == host and not struck.is_set():
-            struck.set()
-            fault()
+        if name in faults and name not in struck:
+            struck.add(name)
+            faults[name]()
 
     timeline = SwapTimeline(lab, on_create=strike)
     try:
@@ -76,7 +78,7 @@ def up_with_fault(
         error = str(failed)
     finally:
         swaps = timeline.close()
-    assert struck.is_set(), f"{host} never started its swap: {swaps}"
+    assert struck == set(faults), f"{set(faults) - struck} never started a swap: {swaps}"
     return error, swaps
 
 
@@ -94,21 +96,33 @@ def assert_converges(stack: auto.Stack, lab: Lab, version: str) -> None:  # noqa
     assert versions(lab) == {host.name: version for host in lab.hosts}
 
 
-def test_link_cut_mid_swap_fails_that_host_only(lab: Lab, fleet: auto.Stack, healed: None) -> None:  # noqa: F811
-    # GIVEN a new version, and h4 (ssh) whose link goes down once its new container exists
+def test_link_cut_mid_swap_fails_those_hosts_only(
+    lab: Lab,  # noqa: F811 - the fixture
+    fleet: auto.Stack,
+    healed: None,
+) -> None:
+    # GIVEN a new version, and h4 (ssh) and h5 (TLS) whose links go down once their new
+    # containers exist
     set_version(fleet, "1.1.0")
-    victim = lab.host("h4")
+    victims = [lab.host("h4"), lab.host("h5")]
+    cuts = {host.name: functools.partial(lab.cut, host) for host in victims}
     # WHEN the wave rolls out
-    error, _ = up_with_fault(fleet, lab, "h4", lambda: lab.cut(victim))
-    report("link cut", error)
-    # THEN the up fails naming h4, every other host serves 1.1.0, h4 still serves (old or new)
-    assert error is not None, "the up succeeded though h4's link was cut"
-    assert "edge host 'h4' of location 'lab-site'" in error, error
+    started = time.monotonic()
+    error, _ = up_with_faults(fleet, lab, cuts)
+    seconds = time.monotonic() - started
+    report(f"link cut ({seconds:.0f} s)", error)
+    # THEN the up fails naming both, once each noticed its dead link (not after the API's
+    # 300 s read timeout); every other host serves 1.1.0; h4 and h5 still serve old or new
+    assert error is not None, "the up succeeded though two links were cut"
+    for name in cuts:
+        assert f"edge host '{name}' of location 'lab-site'" in error, error
+    assert seconds < API_TIMEOUT_S, f"a dead link held the up for {seconds:.0f} s"
     served = versions(lab)
-    assert served.pop("h4") in {"1.0.0", "1.1.0"}, "h4 serves nothing after the cut"
-    assert served == {host.name: "1.1.0" for host in lab.hosts if host.name != "h4"}
-    # AND once the link is back, the next up converges with no duplicate container
-    lab.shape(HEALTHY, [victim])
+    for name in cuts:
+        assert served.pop(name) in {"1.0.0", "1.1.0"}, f"{name} serves nothing after the cut"
+    assert served == {host.name: "1.1.0" for host in lab.hosts if host.name not in cuts}
+    # AND once the links are back, the next up converges with no duplicate container
+    lab.shape(HEALTHY, victims)
     assert_converges(fleet, lab, "1.1.0")
 
 
@@ -127,7 +141,7 @@ def test_engine_restart_mid_swap_keeps_a_version_serving(
 
     # WHEN the wave rolls out
     with ThreadPoolExecutor(max_workers=1) as pool:
-        error, _ = up_with_fault(fleet, lab, "h7", lambda: pool.submit(restart).result())
+        error, _ = up_with_faults(fleet, lab, {"h7": lambda: pool.submit(restart).result()})
     report("engine restart", error)
     # THEN if the up failed, it was h7's doing; h7 serves old or new, the others 1.2.0
     assert error is None or "'h7'" in error, error

@@ -18,7 +18,14 @@ from pulumi import automation as auto
 from tests.integration.image_fixtures import model_server_image  # noqa: F401 - fixture
 from tests.lab.fixtures import LAB_HOSTS, lab  # noqa: F401 - fixture
 from tests.lab.lab import Lab
-from tests.lab.stack import HOST_PORT, lab_containers, lab_stack, serve, set_version
+from tests.lab.stack import (
+    HOST_PORT,
+    lab_containers,
+    lab_stack,
+    serve,
+    set_max_parallel,
+    set_version,
+)
 from tests.lab.timeline import SwapTimeline
 
 PARALLEL = 64
@@ -28,15 +35,16 @@ PARALLEL = 64
 @pytest.fixture(scope="module")
 def stock_stack(lab: Lab) -> Iterator[auto.Stack]:  # noqa: F811
     """The lab stack at 1.0.0, created with the stock dynamic provider."""
-    with lab_stack(lab, mode="stock") as stack:
+    with lab_stack(lab, mode="stock", max_parallel=None) as stack:
         stack.up(parallel=PARALLEL)
         yield stack
         stack.destroy(parallel=PARALLEL)
 
 
 def use_wide_provider(stack: auto.Stack, max_parallel: int) -> None:
-    """Serve the stack's containers as shipped from now on."""
-    serve(stack, "wide", max_parallel)
+    """Serve the stack's containers as shipped from now on, the site's limit set."""
+    serve(stack, "wide")
+    set_max_parallel(stack, max_parallel)
 
 
 def test_every_host_serves_after_create_over_ssh_and_tls(lab: Lab, stock_stack: auto.Stack) -> None:  # noqa: F811
@@ -85,3 +93,21 @@ def test_a_wave_swaps_more_than_four_hosts_at_once(lab: Lab, stock_stack: auto.S
         host.name: "1.1.0" for host in lab.hosts
     }
     assert all(len(found) == 1 for found in lab_containers(lab).values())
+
+
+def test_a_sites_max_parallel_bounds_its_swaps(lab: Lab, stock_stack: auto.Stack) -> None:  # noqa: F811
+    # GIVEN the site's rollout.max_parallel lowered to 3 in the stack file
+    use_wide_provider(stock_stack, 3)
+    set_version(stock_stack, "1.2.0")
+    # WHEN a new version rolls out to the one wave of ten
+    timeline = SwapTimeline(lab)
+    try:
+        stock_stack.up(parallel=PARALLEL)
+    finally:
+        swaps = timeline.close()
+    # THEN every host swapped, never more than three at one instant
+    assert swaps["hosts_swapped"] == LAB_HOSTS, swaps
+    assert swaps["concurrency"] == 3, swaps
+    assert {host.name: host.served_version(HOST_PORT) for host in lab.hosts} == {
+        host.name: "1.2.0" for host in lab.hosts
+    }

@@ -1,14 +1,13 @@
-"""A modelfleet stack whose one edge location lists the lab's hosts, run through the
-Automation API with the program in-process (as tests/e2e and bench/edge_stack do).
+"""A modelfleet stack whose one edge location lists the lab's hosts: the project's own
+program (``__main__.py``, run by the Python language host), driven by the ``pulumi`` CLI
+through the Automation API, as ``make up`` and CI run it.
 
-Three ways to serve the EdgeContainers, so the same stack measures each option:
+Two ways to serve the EdgeContainers, so the same stack measures both:
 
 - ``wide``: as shipped: the provider process widens its gRPC pool and gates swaps per
-  location by each container's ``max_parallel`` input (modelfleet.targets.edge.rollout);
+  location by the site's ``rollout.max_parallel`` (modelfleet.targets.edge.rollout);
 - ``stock``: the SDK's own width, four workers (``MODELFLEET_EDGE_WORKERS=4``): four
-  hosts at once;
-- ``groups``: four workers per provider process, one process per group of four hosts
-  (explicit ``pulumi-python`` provider resources, given by a resource transform).
+  hosts at once, as before the rollout gate.
 """
 
 from __future__ import annotations
@@ -18,19 +17,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import docker
-import pulumi
 import yaml
 from pulumi import automation as auto
 
-from modelfleet.automation import select_stack
-from modelfleet.program import run
-from modelfleet.targets.edge import rollout
+from modelfleet.automation import LOCAL_PASSPHRASE, engine_env
 from tests.lab.lab import Lab
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,8 +37,8 @@ IMAGE = "modelfleet/model-server:dev"
 HOST_PORT = 8080
 RESOURCES = {"cpu": 0.5, "memory_mb": 256}
 HEALTH_TIMEOUT_S = 180
-GROUP = 4
-MODES = ("stock", "wide", "groups")
+MODES = ("stock", "wide")
+WORKERS_VARIABLE = "MODELFLEET_EDGE_WORKERS"
 STOCK_WORKERS = 4
 """The dynamic provider's gRPC pool as the SDK builds it."""
 LABELS = ["managed-by=modelfleet", f"modelfleet/location={LOCATION}"]
@@ -75,10 +71,12 @@ def host_entry(lab: Lab, index: int, wave: int) -> dict[str, Any]:
     return entry
 
 
-def stack_config(lab: Lab, waves: dict[str, int], version: str) -> dict[str, Any]:
+def stack_config(
+    lab: Lab, waves: dict[str, int], version: str, max_parallel: int | None
+) -> dict[str, Any]:
     """``Pulumi.lab.yaml``: one model on every lab host; wave per host name (default 0)."""
     hosts = [host_entry(lab, h.index, waves.get(h.name, 0)) for h in lab.hosts]
-    return {
+    config: dict[str, Any] = {
         "config": {
             "modelfleet:models": {
                 MODEL: {
@@ -100,70 +98,78 @@ def stack_config(lab: Lab, waves: dict[str, int], version: str) -> dict[str, Any
             "modelfleet:placements": {MODEL: [LOCATION]},
         }
     }
+    if max_parallel is not None:
+        config["config"]["modelfleet:locations"][LOCATION]["rollout"] = {
+            "max_parallel": max_parallel
+        }
+    return config
 
 
-def program(mode: str, max_parallel: int) -> Callable[[], None]:
-    """modelfleet's program, its EdgeContainers served as ``mode`` says."""
+def set_max_parallel(stack: auto.Stack, max_parallel: int) -> None:
+    """The site's ``rollout.max_parallel``, written into the stack file as a user would."""
+    path = Path(stack.workspace.work_dir) / "stacks" / f"Pulumi.{stack.name}.yaml"
+    config = yaml.safe_load(path.read_text())
+    site = config["config"]["modelfleet:locations"][LOCATION]
+    site["rollout"] = {"max_parallel": max_parallel}
+    path.write_text(yaml.safe_dump(config))
+
+
+def serve(stack: auto.Stack, mode: str) -> None:
+    """Serve ``stack``'s EdgeContainers as ``mode`` says from its next operation on."""
     if mode not in MODES:
         raise ValueError(f"mode {mode!r}: expected one of {', '.join(MODES)}")
-    providers: dict[int, pulumi.ProviderResource] = {}
-
-    def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
-        if not args.type_.endswith("EdgeContainer"):
-            return None
-        if mode == "wide":
-            props = {**args.props, rollout.LIMIT_KEY: max_parallel}
-            return pulumi.ResourceTransformResult(props, args.opts)
-        if mode == "groups":
-            group = int(args.name.rsplit("-h", 1)[1]) // GROUP
-            if group not in providers:
-                providers[group] = pulumi.ProviderResource("pulumi-python", f"edge-group-{group}")
-            opts = pulumi.ResourceOptions.merge(
-                args.opts, pulumi.ResourceOptions(provider=providers[group])
-            )
-            return pulumi.ResourceTransformResult(args.props, opts)
-        return None
-
-    def main() -> None:
-        pulumi.runtime.register_resource_transform(transform)
-        run()
-
-    return main
-
-
-def serve(stack: auto.Stack, mode: str, max_parallel: int) -> None:
-    """Serve ``stack``'s EdgeContainers as ``mode`` says from its next operation on."""
     env = stack.workspace.env_vars
     assert isinstance(env, dict)
-    if mode == "wide":
-        env.pop("MODELFLEET_EDGE_WORKERS", None)
-    else:
-        env["MODELFLEET_EDGE_WORKERS"] = str(STOCK_WORKERS)
-    stack.workspace.program = program(mode, max_parallel)
+    env.pop(WORKERS_VARIABLE, None)
+    if mode == "stock":
+        env[WORKERS_VARIABLE] = str(STOCK_WORKERS)
+
+
+def write_project(directory: Path) -> Path:
+    """A copy of modelfleet's project: its program, this venv, stack files in ``stacks``."""
+    (directory / "stacks").mkdir(parents=True)
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    project["runtime"]["options"]["virtualenv"] = sys.prefix
+    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(project))
+    shutil.copy(REPO / "__main__.py", directory)
+    return directory
 
 
 @contextmanager
 def lab_stack(
-    lab: Lab, mode: str = "wide", max_parallel: int = 64, waves: dict[str, int] | None = None
+    lab: Lab,
+    mode: str = "wide",
+    max_parallel: int | None = 64,
+    waves: dict[str, int] | None = None,
 ) -> Iterator[auto.Stack]:
-    """The ``lab`` stack of a temporary project; destroyed (or its containers removed) after."""
+    """The ``lab`` stack of a temporary project; its containers removed after."""
     bin_dir = ensure_engine()
     workdir = Path(tempfile.mkdtemp(prefix="mflab-stack-"))
     try:
-        project = workdir / "project"
-        (project / "stacks").mkdir(parents=True)
-        shutil.copy(REPO / "Pulumi.yaml", project)
-        config = stack_config(lab, waves or {}, "1.0.0")
+        project = write_project(workdir / "project")
+        config = stack_config(lab, waves or {}, "1.0.0", max_parallel)
         (project / "stacks" / "Pulumi.lab.yaml").write_text(yaml.safe_dump(config))
-        path = [str(lab.ssh_bin), str(Path(sys.executable).parent), str(bin_dir)]
-        env = {"PATH": os.pathsep.join([*path, os.environ["PATH"]])}
-        stack = select_stack("lab", project, workdir / "state", extra_env=env)
-        serve(stack, mode, max_parallel)
+        env = engine_env(workdir / "state", LOCAL_PASSPHRASE)
+        env["PATH"] = os.pathsep.join([str(lab.ssh_bin), str(bin_dir), env["PATH"]])
+        (workdir / "state").mkdir()
+        options = auto.LocalWorkspaceOptions(work_dir=str(project), env_vars=env)
+        stack = auto.create_or_select_stack("lab", work_dir=str(project), opts=options)
+        serve(stack, mode)
         set_tls_keys(stack, lab)
         yield stack
     finally:
         remove_containers(lab)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def cli_up(stack: auto.Stack, parallel: int) -> subprocess.CompletedProcess[str]:
+    """``pulumi up`` as a CI job types it, in the stack's project and environment."""
+    command = ["pulumi", "up", "--yes", "--skip-preview", "--non-interactive"]
+    command += ["--stack", stack.name, "--parallel", str(parallel)]
+    env = {**os.environ, **(stack.workspace.env_vars or {})}
+    return subprocess.run(
+        command, cwd=stack.workspace.work_dir, env=env, capture_output=True, text=True, check=False
+    )
 
 
 def set_tls_keys(stack: auto.Stack, lab: Lab) -> None:

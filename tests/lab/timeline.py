@@ -75,6 +75,7 @@ class SwapTimeline:
         start = min((s for s, _ in spans.values()), default=0.0)
         return {
             "hosts_swapped": len(spans),
+            "started_at": start,
             "concurrency": max_overlap(list(spans.values())),
             "spans": {h: (round(s - start, 3), round(e - start, 3)) for h, (s, e) in spans.items()},
             "per_host_s": sorted(round(e - s, 3) for s, e in spans.values()),

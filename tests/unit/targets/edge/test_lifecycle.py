@@ -40,7 +40,7 @@ def created(gpus: int) -> dict[str, Any]:
     )
     args["host_port"] = 8080  # an output in the args; the provider gets the number
     client = Client()
-    container = lifecycle.create(client, Spec.of(args), "c-1")  # type: ignore[arg-type]
+    container = lifecycle.create(client, Spec.of(args), "c-1")
     assert (container.id, container.name) == ("c0ffee", "c-1")
     return client.api.created
 
