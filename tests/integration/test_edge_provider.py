@@ -440,3 +440,23 @@ def test_a_port_docker_has_not_yet_freed_falls_back_to_the_patient_move(
     assert connects == ["modelfleet-serving", "bridge", "modelfleet-serving"]
     assert get(f"http://127.0.0.1:{port}/ping") == (200, "2.0.0")
     assert ours(docker_engine, model) == [(updated.outs or {})["container_name"]]
+
+
+def test_an_old_container_a_lost_link_left_off_every_network_is_replaced_in_one_update(
+    provider: EdgeContainerProvider,
+    edge_test_image: str,
+    model: str,
+    docker_engine: docker.DockerClient,
+) -> None:
+    # GIVEN version 1, cut off its serving network as a link lost between the two calls
+    # of the port hand-over leaves it: running, port unpublished
+    port = free_port()
+    old = edge_props(edge_test_image, model, port)
+    created = provider.create(old)
+    docker_engine.networks.get("bridge").disconnect(created.id)
+    # WHEN the next update runs
+    new = edge_props(edge_test_image, model, port, version="2.0.0")
+    updated = provider.update(created.id, created.outs or {}, new)
+    # THEN the new version serves on the port and the stranded one is gone
+    assert get(f"http://127.0.0.1:{port}/ping") == (200, "2.0.0")
+    assert ours(docker_engine, model) == [(updated.outs or {})["container_name"]]

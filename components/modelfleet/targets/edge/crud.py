@@ -89,13 +89,14 @@ class EdgeContainerProvider(pulumi.dynamic.ResourceProvider):
                 return pulumi.dynamic.UpdateResult(_outs(news, old, generation))
             inventory.remove_leftovers()
             name, generation = inventory.free_name(generation + 1)
-            if old is not None and (old_spec.bind, old_spec.host_port) == (
+            if handover.serving(old) and (old_spec.bind, old_spec.host_port) == (
                 spec.bind,
                 spec.host_port,
             ):
                 container = handover.swap(client, spec, old, name)
             else:
-                # A new address (or nothing serving): nothing to hand over, start and wait.
+                # A new address, or nothing serving (no container, or one a lost link left
+                # off every network mid hand-over): nothing to hand over, start and wait.
                 container = lifecycle.start_healthy(client, spec, name)
                 if old is not None:
                     lifecycle.retire(old)

@@ -60,6 +60,14 @@ def swap(client: docker.DockerClient, spec: Spec, old: Container, name: str) -> 
     return new
 
 
+def serving(container: Container | None) -> bool:
+    """Whether ``container`` is on a serving network, so it holds its published port."""
+    if container is None:
+        return False
+    joined = (container.attrs.get("NetworkSettings") or {}).get("Networks") or {}
+    return any(net in joined for net in SERVING_NETWORKS)
+
+
 def _stage(client: docker.DockerClient, spec: Spec, name: str, staging: Network) -> Container:
     """The new version, started where no client reaches it, proven healthy there."""
     new = lifecycle.create(client, spec, name, network=staging.name)

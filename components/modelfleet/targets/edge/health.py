@@ -22,8 +22,10 @@ INSIDE_POLL_S = 0.05
 """Interval of the probe loop that runs inside a container this process cannot reach."""
 INSIDE_MAX_S = 240.0
 """Longest one probe loop inside the container runs: below the API's read timeout."""
-HEALTH_INTERVAL_S = 5
-"""Docker's own healthcheck interval, for `docker ps` and the host's monitoring."""
+HEALTH_INTERVAL_S = 30
+"""Docker's own healthcheck interval (its default), for `docker ps` and the host's
+monitoring; rollouts never wait on it. Each check is an exec into the container (a
+runc exec and a Python start), paid in the host's CPU while a new version loads."""
 
 _PROBE = """
 import socket, sys, time
