@@ -44,7 +44,7 @@ def swap(client: docker.DockerClient, spec: Spec, old: Container, name: str) -> 
             _move_port(spec, source, old, target, new, patient=True)
         failure = health.wait_healthy(new, spec, health.published(spec))
     except docker.errors.APIError as error:
-        failure = error.explanation or str(error)
+        failure = lifecycle.engine_error(error)
     if failure is not None:
         logs = lifecycle.logs(new)
         new.remove(force=True)

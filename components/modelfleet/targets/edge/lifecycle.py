@@ -38,7 +38,7 @@ def await_healthy(container: Container, spec: Spec, staged: bool, outcome: str) 
         address = health.on_staging(container, spec) if staged else health.published(spec)
         failure = health.wait_healthy(container, spec, address)
     except docker.errors.APIError as error:
-        failure = error.explanation or str(error)
+        failure = engine_error(error)
     if failure is not None:
         log = logs(container)
         container.remove(force=True)
@@ -48,9 +48,14 @@ def await_healthy(container: Container, spec: Spec, staged: bool, outcome: str) 
 def unhealthy(spec: Spec, name: str, failure: str, logs: str, outcome: str) -> EdgeContainerError:
     return EdgeContainerError(
         f"{spec.target}: {name} (image {spec.image}, version {spec.version}) did not start and "
-        f"turn healthy within {spec.health_timeout_s:g} s: {spec.redact(failure)}; it was "
-        f"removed and {outcome}. Its log:\n{spec.redact(logs)}"
+        f"turn healthy (health timeout {spec.health_timeout_s:g} s): {spec.redact(failure)}; "
+        f"it was removed and {outcome}. Its log:\n{spec.redact(logs)}"
     )
+
+
+def engine_error(error: docker.errors.APIError) -> str:
+    """Why the engine refused a call, said as the engine's, not as a health timeout."""
+    return f"the engine answered: {error.explanation or error}"
 
 
 def create(
