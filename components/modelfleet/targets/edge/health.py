@@ -56,7 +56,7 @@ def healthcheck(port: int, path: str, seconds: float = 0) -> str:
     url = shlex.quote(f"http://127.0.0.1:{port}{path}")
     args = f"{port} {shlex.quote(path)} {seconds:g} {INSIDE_POLL_S:g}"
     python = f"python3 -I -S -c {shlex.quote(_PROBE)} {args}"
-    wget = f"wget -q -O /dev/null {url}"
+    wget = f"http_proxy= HTTP_PROXY= wget -q -O /dev/null {url}"
     if seconds:
         wget = (
             f"end=$(($(date +%s) + {math.ceil(seconds)})); until {wget}; do "
@@ -98,10 +98,8 @@ def wait_healthy(container: Container, spec: Spec, address: tuple[str, int] | No
             status = _http_status(host, port, spec.health_path)
         except (ConnectionError, http.client.HTTPException) as error:
             reason = f"{spec.health_path} on {host}:{port}: {type(error).__name__}"
-        except OSError as error:
-            reason = f"{host}:{port} unreachable from here ({type(error).__name__})"
-            address = None  # probe from inside from now on
-            break
+        except OSError:
+            break  # unreachable from here (a route, not a refusal): probe from inside
         else:
             if status == 200:
                 container.attrs["State"] = {"Status": "running"}
@@ -121,16 +119,17 @@ def _wait_inside(container: Container, spec: Spec, deadline: float) -> str | Non
         probe = healthcheck(spec.container_port, spec.health_path, seconds)
         try:
             exit_code, _ = container.exec_run(["/bin/sh", "-c", probe])
-        except docker.errors.APIError:
-            exit_code = None  # not running: its state says why
+        except docker.errors.APIError as error:
+            exit_code, reason = None, f"the probe could not run: {error.explanation or error}"
+        else:
+            reason = f"{spec.health_path} probed inside the container: exit code {exit_code}"
         if exit_code == 0:
             container.attrs["State"] = {"Status": "running"}
             return None
         exited = _exited(container)
         if exited or time.monotonic() >= deadline:
-            return (
-                exited or f"{spec.health_path} probed inside the container: exit code {exit_code}"
-            )
+            return exited or reason
+        time.sleep(INSIDE_POLL_S)  # a probe that cannot run fails at once: not in a spin
 
 
 def _exited(container: Container) -> str | None:
