@@ -34,4 +34,4 @@ def rollout_width(config: StackConfig) -> RolloutWidth:
         for name, count in models.items()
         if isinstance(location := config.locations[name], EdgeLocation)
     )
-    return RolloutWidth(swaps, max(ENGINE_PARALLEL, ENGINE_PARALLEL + swaps))
+    return RolloutWidth(swaps, ENGINE_PARALLEL + swaps)
