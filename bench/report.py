@@ -456,13 +456,13 @@ def rollout_section(rollout: dict[str, Any], extra: list[dict[str, Any]]) -> lis
         "- **Health probes.** On a local engine the staged container is probed over HTTP "
         "on its own address (the bridge networks, internal ones included, route to this "
         "machine), from 50 ms apart rising to 0.5 s; a remote engine's staged container "
-        "runs one probe loop inside it (one exec). In the profile below the update took "
-        "2.6x the floor's swap for another reason: the quick port move lost its race with "
-        "Docker (the port was still in Docker's books when the new container joined its "
-        "network), so the update staged a fresh container and moved the port patiently, "
-        "loading the model twice (`_stage` and `Network.connect` appear twice, merged). "
-        "How often the quick move loses on a local engine, and whether it is worth it "
-        "there, is open.",
+        "runs one probe loop inside it (one exec).",
+        "- **The port moves once the old container's disconnect returns.** Connecting the "
+        "new one as soon as the port refused connections lost the race with Docker's "
+        "books in two of three updates here (`bench.provider_profile`: 0.92, 1.94, 2.36 s): "
+        "the loser had to stage a fresh container, loading the model again. Waiting for "
+        "the disconnect: 0.94-1.05 s in four runs, about the floor's swap, for a port gap "
+        "of 0.15-0.18 s instead of 0.09.",
         "- **Fixed cost dominates small rollouts**: the engine's own start, program, "
         "provider start and state writes, plus the Automation API's `stack output` and "
         "`stack history` after the update (previous section), against a floor that only "

@@ -19,7 +19,7 @@ import pytest
 from docker.models.networks import Network
 
 from modelfleet import EdgeContainerError, EdgeHostError
-from modelfleet.targets.edge import handover, lifecycle
+from modelfleet.targets.edge import lifecycle
 from modelfleet.targets.edge.crud import EdgeContainerProvider
 from tests.integration.edge_fixtures import SECRET, edge_props, free_port, get, silent_listener
 
@@ -402,42 +402,38 @@ def test_plain_tcp_is_refused_before_any_connection(
         assert accepted == []
 
 
-def test_a_port_docker_has_not_yet_freed_falls_back_to_the_patient_move(
+def test_the_new_container_joins_only_once_the_old_one_has_left(
     provider: EdgeContainerProvider,
     edge_test_image: str,
     model: str,
     docker_engine: docker.DockerClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # GIVEN version 1 serving, and an engine that frees the old port only after the
-    # new container asked for it (forced: the proxy looks gone at once, the disconnect lags)
+    # GIVEN version 1 serving, and an engine whose disconnects lag (a loaded host)
     port = free_port()
     created = provider.create(edge_props(edge_test_image, model, port))
-    lagging = Network.disconnect
+    calls: list[str] = []
+    leaving, joining = Network.disconnect, Network.connect
 
     def slow_disconnect(self: Network, *args: Any, **kwargs: Any) -> None:
         time.sleep(0.5)
-        lagging(self, *args, **kwargs)
+        leaving(self, *args, **kwargs)
+        calls.append(f"left {self.name}")
 
-    connects: list[str] = []
-    connecting = Network.connect
+    def recorded_connect(self: Network, *args: Any, **kwargs: Any) -> None:
+        calls.append(f"joining {self.name}")
+        joining(self, *args, **kwargs)
 
-    def counted_connect(self: Network, *args: Any, **kwargs: Any) -> None:
-        connects.append(self.name)
-        connecting(self, *args, **kwargs)
-
-    monkeypatch.setattr(handover, "refused", lambda host, port: True)
     monkeypatch.setattr(Network, "disconnect", slow_disconnect)
-    monkeypatch.setattr(Network, "connect", counted_connect)
-
+    monkeypatch.setattr(Network, "connect", recorded_connect)
     # WHEN the engine updates it
     updated = provider.update(
         created.id, created.outs or {}, edge_props(edge_test_image, model, port, version="2.0.0")
     )
-
-    # THEN the first move failed on the port, the old one served again, and the patient
-    # move of a fresh container succeeded: version 2 serves, nothing else is left
-    assert connects == ["modelfleet-serving", "bridge", "modelfleet-serving"]
+    # THEN the new one asked for the port only after the old one's disconnect returned
+    # (Docker frees the port then), once: version 2 serves, nothing else is left
+    assert calls[:2] == ["left bridge", "joining modelfleet-serving"], calls
+    assert calls.count("joining modelfleet-serving") == 1, calls
     assert get(f"http://127.0.0.1:{port}/ping") == (200, "2.0.0")
     assert ours(docker_engine, model) == [(updated.outs or {})["container_name"]]
 

@@ -7,8 +7,6 @@ one disconnected and the new one connected to the other serving network. The des
 and the gap it leaves (0.1-0.3 s), is in ``docs/edge.md``.
 """
 
-import socket
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
@@ -32,16 +30,12 @@ def swap(client: docker.DockerClient, spec: Spec, old: Container, name: str) -> 
     staging = networks[STAGING_NETWORK]
     new = _stage(client, spec, name, staging)
     try:
-        try:
-            _move_port(spec, source, old, target, new, patient=False)
-        except _PortStillTakenError:
-            # Docker marks a container joined even when publishing its port failed, and
-            # no later call undoes it: serve from the old one again, then move a fresh
-            # one the slow way, waiting for the old endpoint to be gone.
-            new.remove(force=True)
-            source.connect(old)
-            new = _stage(client, spec, name, staging)
-            _move_port(spec, source, old, target, new, patient=True)
+        source.disconnect(old)
+        # Only now: Docker frees the port in its books as the disconnect returns. A
+        # connect sent as soon as the port refused connections lost that race in two
+        # of three updates on a local engine, and left the new container joined without
+        # its port, which no later call undoes (so it had to load again).
+        target.connect(new)
         failure = health.wait_healthy(new, spec, health.published(spec))
     except docker.errors.APIError as error:
         failure = lifecycle.engine_error(error)
@@ -75,10 +69,6 @@ def _stage(client: docker.DockerClient, spec: Spec, name: str, staging: Network)
     return new
 
 
-class _PortStillTakenError(Exception):
-    """The port was not yet free in Docker's books when the new container asked for it."""
-
-
 def _networks(client: docker.DockerClient) -> dict[str, Network]:
     """The engine's modelfleet networks, from one listing; made on first use, shared by all."""
     wanted = (*SERVING_NETWORKS, STAGING_NETWORK)
@@ -98,43 +88,3 @@ def _create_network(client: docker.DockerClient, name: str) -> Network:
         )
     except docker.errors.APIError:
         return client.networks.get(name)  # another container of this run made it first
-
-
-def _move_port(
-    spec: Spec, source: Network, old: Container, target: Network, new: Container, patient: bool
-) -> None:
-    """Hand the published port from ``old`` to ``new`` with the shortest gap Docker allows.
-
-    The disconnect stops the old port's proxy early but returns only once the old
-    endpoint is torn down (0.2-0.5 s on a loaded machine). Connecting to the other
-    network as soon as the port refuses connections cuts the gap to about 0.1 s, but
-    Docker frees the port in its books a moment after the proxy stops; if the connect
-    comes first, :class:`_PortStillTakenError` says so. Patient, or where the port cannot be
-    probed from here, the connect waits for the disconnect.
-    """
-    host = None if patient else spec.probe_host
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        leaving = pool.submit(source.disconnect, old)
-        while host is not None and not leaving.done() and not refused(host, spec.host_port):
-            time.sleep(0.002)
-        waited = host is None
-        if waited:
-            leaving.result()
-        try:
-            target.connect(new)
-        except docker.errors.APIError as error:
-            leaving.result()
-            if not waited and "already allocated" in str(error):
-                raise _PortStillTakenError from None
-            raise
-        leaving.result()
-
-
-def refused(host: str, port: int) -> bool:
-    try:
-        socket.create_connection((host, port), timeout=0.2).close()
-    except ConnectionRefusedError:
-        return True
-    except OSError:
-        return False
-    return False
