@@ -7,6 +7,7 @@ name and removes whatever it left, passed or failed.
 
 from __future__ import annotations
 
+import http.client
 import threading
 import time
 import uuid
@@ -54,7 +55,9 @@ class Poller:
                 outcome = f"{status}:{body}"
             except ConnectionRefusedError:
                 outcome = "refused"
-            except OSError as error:
+            except (OSError, http.client.HTTPException) as error:
+                # A request in flight on the old container when it leaves its network
+                # is cut: a short read is an unanswered request, not the poller's end.
                 outcome = type(error).__name__
             self.samples.append((started, outcome))
             self._stop.wait(self.interval)
