@@ -119,7 +119,7 @@ def _current(id_: str, props: Mapping[str, Any]) -> str:
 
 def _outs(props: Mapping[str, Any], container: Container, generation: int) -> dict[str, Any]:
     if not isinstance(container.attrs.get("State"), dict) or "Name" not in container.attrs:
-        container.reload()  # a listing's summary: the health probe did not just see it run
+        container.reload()  # a listing's summary: no health probe just saw it run
     return {
         **{key: props.get(key) for key in INPUT_KEYS},
         "container_name": container.name,

@@ -102,7 +102,7 @@ def wait_healthy(container: Container, spec: Spec, address: tuple[str, int] | No
             break  # unreachable from here (a route, not a refusal): probe from inside
         else:
             if status == 200:
-                container.attrs["State"] = {"Status": "running"}
+                _seen_running(container)
                 return None
             reason = f"{spec.health_path} answered {status}"
         exited = _exited(container)
@@ -124,12 +124,18 @@ def _wait_inside(container: Container, spec: Spec, deadline: float) -> str | Non
         else:
             reason = f"{spec.health_path} probed inside the container: exit code {exit_code}"
         if exit_code == 0:
-            container.attrs["State"] = {"Status": "running"}
+            _seen_running(container)
             return None
         exited = _exited(container)
         if exited or time.monotonic() >= deadline:
             return exited or reason
         time.sleep(INSIDE_POLL_S)  # a probe that cannot run fails at once: not in a spin
+
+
+def _seen_running(container: Container) -> None:
+    """Record on ``container`` what its health answer proved: it runs. The provider's
+    outputs read that instead of inspecting it once more over the link."""
+    container.attrs["State"] = {"Status": "running"}
 
 
 def _exited(container: Container) -> str | None:
